@@ -1,0 +1,1 @@
+"""Census ingest: variable specs, count tables → rates per Output Area."""

@@ -1,0 +1,1 @@
+"""The ``spacemap`` command line: thin commands over the library."""

@@ -1,0 +1,1 @@
+from tests.census.area import area  # noqa: F401  (fixture)
