@@ -6,10 +6,12 @@ rate undefined: by default that is an error naming the OA and cell; with
 
 The standardised illness ratio (form ``sir``) is indirect age standardisation:
 expected = Σ over age groups of (OA population in the group × reference rate).
-Reference rates come from the spec when it gives them; otherwise they are
-estimated from the input area itself by non-negative least squares of observed
-counts on age-group populations across all OAs, then scaled so that the area as
-a whole has SIR 100. The rates used are returned so a later run can reuse them.
+Reference rates come from the spec when it gives them (e.g. published national
+age-specific rates). Otherwise they are estimated from the input area itself:
+least squares of observed counts on age-group populations across all OAs, with
+rates constrained to be non-negative and not to fall with age (age groups in the
+spec are listed youngest first), then scaled so that the area as a whole has SIR
+100. The rates used are reported so a later run can reuse them.
 """
 
 from __future__ import annotations
@@ -110,12 +112,18 @@ def _sir(observed, counts: pd.DataFrame, variable: Variable, census, result: Rat
 
 
 def estimate_reference_rates(population: np.ndarray, observed: np.ndarray) -> np.ndarray:
-    """Age-specific rates r ≥ 0 with population @ r ≈ observed, scaled so Σ expected = Σ observed."""
-    scale = population.sum(axis=0)
+    """Rates r, 0 ≤ r₁ ≤ r₂ ≤ …, with population @ r ≈ observed; scaled so Σ expected = Σ observed.
+
+    Writing r = L @ steps with L lower-triangular ones and steps ≥ 0 turns the
+    monotone fit into a plain non-negative least-squares problem.
+    """
+    groups = population.shape[1]
+    design = population @ np.tril(np.ones((groups, groups)))
+    scale = design.sum(axis=0)
     scale[scale == 0] = 1.0
     # Scale columns to comparable size for a well-conditioned solve.
-    rates, _ = nnls(population / scale, observed.astype(float), maxiter=50 * population.shape[1])
-    rates = rates / scale
+    steps, _ = nnls(design / scale, observed.astype(float), maxiter=100 * groups)
+    rates = np.cumsum(steps / scale)
     expected_total = float((population @ rates).sum())
     if expected_total > 0:
         rates *= float(observed.sum()) / expected_total

@@ -116,3 +116,26 @@ def test_allow_unmatched_lists_codes_in_report(area):
     report = (area["out"] / "census_report.md").read_text()
     assert "In the tables but not the boundaries: E00000003" in report
     assert "In the boundaries but not the tables: E00000009" in report
+
+
+def test_reference_rates_recover_known_monotone_rates():
+    from spacemap.census.rates import estimate_reference_rates
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    population = rng.integers(5, 60, size=(400, 4)).astype(float)
+    truth = np.array([0.05, 0.10, 0.10, 0.40])
+    rates = estimate_reference_rates(population, population @ truth)
+    np.testing.assert_allclose(rates, truth, atol=1e-9)
+
+
+def test_reference_rates_never_fall_with_age():
+    from spacemap.census.rates import estimate_reference_rates
+    import numpy as np
+
+    rng = np.random.default_rng(4)
+    population = rng.integers(5, 60, size=(300, 5)).astype(float)
+    observed = rng.poisson(population @ np.array([0.3, 0.1, 0.2, 0.05, 0.6]))
+    rates = estimate_reference_rates(population, observed)
+    assert (rates >= 0).all() and (np.diff(rates) >= -1e-12).all()
+    assert (population @ rates).sum() == pytest.approx(observed.sum())
