@@ -94,13 +94,13 @@ def read_nomis_bulk(directory: Path, cells: list[str], oa_code_column: str = "ge
 
 
 def _read_nomis_table(path: Path, table: str, cells: list[str], code_column: str, result: CensusCounts):
-    raw = _read_csv_text(path)
-    if code_column not in raw.columns:
+    header_row = _read_header(path)
+    if code_column not in header_row:
         raise SchemaError(
-            f"{where(path, 1)}: no '{code_column}' column (found: {_preview(raw.columns)}); "
+            f"{where(path, 1)}: no '{code_column}' column (found: {_preview(header_row)}); "
             "use the Nomis bulk CSV as downloaded, whose OA codes are in 'geography code'"
         )
-    by_key = {cell_key(table, h): h for h in raw.columns if h not in NOMIS_ID_COLUMNS}
+    by_key = {cell_key(table, h): h for h in header_row if h not in NOMIS_ID_COLUMNS}
     present = {}
     for cell in cells:
         header = by_key.get(cell)
@@ -111,6 +111,7 @@ def _read_nomis_table(path: Path, table: str, cells: list[str], code_column: str
     result.files.append(path)
     if not present:
         return None
+    raw = _read_columns(path, code_column, list(dict.fromkeys(present.values())))
     codes = _oa_codes(raw, code_column, path)
     result.rows[path] = pd.Series(np.arange(2, len(codes) + 2), index=codes)
     values = {cell: _numeric_column(raw[header], path, header) for cell, header in present.items()}
@@ -121,40 +122,60 @@ def _read_nomis_table(path: Path, table: str, cells: list[str], code_column: str
 
 def read_wide_table(path: Path, cells: list[str], oa_code_column: str) -> CensusCounts:
     """Read the ``cells`` needed from one wide CSV (one column per count)."""
-    raw = _read_csv_text(path)
-    if oa_code_column not in raw.columns:
+    header_row = _read_header(path)
+    if oa_code_column not in header_row:
         raise SchemaError(
-            f"{where(path, 1)}: no '{oa_code_column}' column with the OA codes (found: {_preview(raw.columns)}); "
+            f"{where(path, 1)}: no '{oa_code_column}' column with the OA codes (found: {_preview(header_row)}); "
             "rename the OA code column or use a spec whose oa_code_column matches"
         )
     result = CensusCounts(counts=pd.DataFrame(), files=[path])
+    present = [cell for cell in dict.fromkeys(cells) if cell in header_row]
+    for cell in dict.fromkeys(cells):
+        if cell not in header_row:
+            result.missing[cell] = f"{path} has no column '{cell}'"
+    raw = _read_columns(path, oa_code_column, present)
     codes = _oa_codes(raw, oa_code_column, path)
     result.rows[path] = pd.Series(np.arange(2, len(codes) + 2), index=codes)
     values = {}
-    for cell in dict.fromkeys(cells):
-        if cell not in raw.columns:
-            result.missing[cell] = f"{path} has no column '{cell}'"
-            continue
+    for cell in present:
         values[cell] = _numeric_column(raw[cell], path, cell)
         result.sources[cell] = (path, cell)
     result.counts = pd.DataFrame(values, index=pd.Index(codes, name="oa_code")).sort_index()
     return result
 
 
-def _read_csv_text(path: Path) -> pd.DataFrame:
+def _check_file(path: Path) -> None:
     if not path.is_file():
         raise InputError(f"{path} does not exist; check the path")
     if path.stat().st_size == 0:
         raise InputError(f"{path} is empty; download the table again")
+
+
+def _read_header(path: Path) -> list[str]:
+    """The column names of a CSV (first line), stripped."""
+    _check_file(path)
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        header = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns
     except pd.errors.EmptyDataError as error:
         raise InputError(f"{path} is empty; download the table again") from error
     except (pd.errors.ParserError, UnicodeDecodeError) as error:
         raise InputError(f"{path} is not a readable CSV ({error}); save it as UTF-8 CSV") from error
+    return [str(column).strip() for column in header]
+
+
+def _read_columns(path: Path, code_column: str, headers: list[str]) -> pd.DataFrame:
+    """Read the OA code column and the ``headers`` wanted; counts parsed as numbers where they can be."""
+    try:
+        frame = pd.read_csv(
+            path, encoding="utf-8-sig", usecols=lambda c: str(c).strip() in {code_column, *headers},
+            dtype={code_column: str}, thousands=",", keep_default_na=False, na_values=[""],
+        )
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
+        raise InputError(f"{path} is not a readable CSV ({' '.join(str(error).split())}); save it as UTF-8 CSV") from error
+    frame.columns = [str(c).strip() for c in frame.columns]
     if frame.empty:
         raise InputError(f"{path} has a header but no rows; download the table again")
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame[code_column] = frame[code_column].fillna("")
     return frame
 
 
@@ -175,24 +196,27 @@ def _oa_codes(raw: pd.DataFrame, column: str, path: Path) -> np.ndarray:
 
 
 def _numeric_column(values: pd.Series, path: Path, header: str) -> np.ndarray:
-    text = values.str.strip().str.replace(",", "", regex=False)
-    blank = (text == "").to_numpy()
+    if not pd.api.types.is_numeric_dtype(values):
+        text = values.astype("string").str.strip()
+        numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        bad = np.isnan(numbers) & text.notna().to_numpy() & (text != "").fillna(False).to_numpy()
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                f"{where(path, row + 2, header)}: '{values.iloc[row]}' is not a number; "
+                "census counts must be numeric — fix or re-download the table"
+            )
+    else:
+        numbers = values.to_numpy(dtype=float, na_value=np.nan)
+    blank = np.isnan(numbers)
     if blank.any():
         row = int(np.flatnonzero(blank)[0]) + 2
         raise InputError(f"{where(path, row, header)}: the count is blank; fill in the value from the census table")
-    numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isfinite(numbers)
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        raise InputError(
-            f"{where(path, row + 2, header)}: '{values.iloc[row]}' is not a number; "
-            "census counts must be numeric — fix or re-download the table"
-        )
     negative = numbers < 0
     if negative.any():
         row = int(np.flatnonzero(negative)[0])
         raise InputError(
-            f"{where(path, row + 2, header)}: count {values.iloc[row]} is negative; census counts cannot be "
+            f"{where(path, row + 2, header)}: count {numbers[row]:g} is negative; census counts cannot be "
             "below zero — fix or re-download the table"
         )
     return numbers
@@ -202,13 +226,14 @@ def _combine(frames: list[tuple[Path, pd.DataFrame]]) -> pd.DataFrame:
     """Join tables on OA code; every table must cover the same OAs."""
     if not frames:
         return pd.DataFrame(index=pd.Index([], name="oa_code"))
-    first_path, combined = frames[0]
-    reference = set(combined.index)
-    for path, frame in frames[1:]:
-        codes = set(frame.index)
-        if codes != reference:
-            lacking = sorted(reference - codes)
-            extra = sorted(codes - reference)
+    first_path, first = frames[0]
+    reference = first.index.sort_values()
+    parts = []
+    for path, frame in frames:
+        frame = frame.sort_index()
+        if not frame.index.equals(reference):
+            lacking = reference.difference(frame.index).tolist()
+            extra = frame.index.difference(reference).tolist()
             detail = " and ".join(
                 part for part in (lacking and f"lacks {_preview(lacking)}", extra and f"has extra {_preview(extra)}") if part
             )
@@ -216,8 +241,9 @@ def _combine(frames: list[tuple[Path, pd.DataFrame]]) -> pd.DataFrame:
                 f"{path} {detail} compared with {first_path.name}; all tables must cover the same "
                 "Output Areas — download every table for the same geography"
             )
-        combined = combined.join(frame, how="inner")
-    return combined.sort_index()
+        parts.append(frame)
+    combined = pd.concat(parts, axis=1)
+    return combined.loc[:, ~combined.columns.duplicated()]
 
 
 def _preview(items, limit: int = 5) -> str:
