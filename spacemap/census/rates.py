@@ -60,7 +60,7 @@ def compute_rates(
             if over.any():
                 result.above_100[variable.code] = counts.index[over].tolist()
         elif variable.form == "value":
-            values = numerator.astype(float)
+            values = numerator.astype(float) * variable.scale
         elif variable.form == "density":
             values = _density(numerator, counts.index, area_ha, variable)
         else:

@@ -7,7 +7,8 @@ Nomis bulk tables) and ``oac2011`` (their 2011 counterparts, from the ONS
 
 Forms of variable:
 - ``percentage``: 100 × Σ numerator cells ÷ Σ denominator cells;
-- ``value``: one published figure used as it is (e.g. density per km²);
+- ``value``: one published figure used as it is (e.g. density per km²), times an
+  optional ``scale`` (e.g. 100 to turn persons per hectare into persons per km²);
 - ``density``: Σ numerator cells per hectare of the OA's boundary area;
 - ``sir``: standardised illness ratio, 100 × observed ÷ expected, with expected
   from age-specific reference rates applied to the OA's ``age_groups`` cells
@@ -42,6 +43,7 @@ class Variable:
     reference_rates: tuple[float, ...] = ()
     note: str = ""
     counterpart: str = ""
+    scale: float = 1.0
 
     @property
     def cells(self) -> tuple[str, ...]:
@@ -146,6 +148,7 @@ def _variable(entry: dict, path: Path, index: int) -> Variable:
         reference_rates=tuple(float(r) for r in entry.get("reference_rates", ())),
         note=str(entry.get("note", "")),
         counterpart=str(entry.get("counterpart_2021", "")),
+        scale=_scale(entry, place),
     )
     _check_form(variable, place)
     return variable
@@ -158,6 +161,15 @@ def _cells(entry: dict, key: str, place: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(cell, str) and cell for cell in value):
         raise SpecError(f"{place}: '{key}' must be a list of cell names")
     return tuple(value)
+
+
+def _scale(entry: dict, place: str) -> float:
+    scale = entry.get("scale", 1.0)
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or scale <= 0:
+        raise SpecError(f"{place} ('{entry['code']}'): scale must be a positive number, not {scale!r}")
+    if scale != 1.0 and entry["form"] != "value":
+        raise SpecError(f"{place} ('{entry['code']}'): scale applies only to value variables")
+    return float(scale)
 
 
 def _check_form(variable: Variable, place: str) -> None:
