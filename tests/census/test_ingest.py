@@ -139,3 +139,48 @@ def test_reference_rates_never_fall_with_age():
     rates = estimate_reference_rates(population, observed)
     assert (rates >= 0).all() and (np.diff(rates) >= -1e-12).all()
     assert (population @ rates).sum() == pytest.approx(observed.sum())
+
+
+def test_shapefile_in_another_crs_is_reprojected(area):
+    import geopandas as gpd
+
+    from tests.census.area import write_boundaries
+
+    bng = gpd.read_file(write_boundaries(area["root"] / "bng.gpkg"))
+    shapefile = area["root"] / "oa_wgs84.shp"
+    bng.to_crs("EPSG:4326").to_file(shapefile)
+    run = build_census_variables(area["census"], shapefile, area["spec"])
+    assert run.boundaries.crs.to_epsg() == 27700
+    density = run.variables.set_index("oa_code")["density"]
+    assert density["E00000001"] == pytest.approx(200.0, rel=1e-6)  # 1 ha survives the round trip
+
+
+def test_csv_spec_replaces_a_builtin(area):
+    spec = area["root"] / "mine.csv"
+    spec.write_text(
+        "code,name,form,numerator,denominator\n"
+        "household,Lives in a household,percentage,TS001: Lives in a household,TS001: Total\n"
+        "owned,Owned,percentage,TS054: Owned,TS054: Total: All households\n"
+    )
+    run = build_census_variables(area["census"], area["boundaries"], spec)
+    table = run.variables.set_index("oa_code")
+    assert table.loc["E00000001", "household"] == 95.0
+    assert table.loc["E00000003", "owned"] == 25.0
+
+
+def test_csv_spec_without_required_columns_is_an_error(area):
+    from spacemap.errors import SpecError
+
+    spec = area["root"] / "broken.csv"
+    spec.write_text("code,name\nx,y\n")
+    with pytest.raises(SpecError, match="broken.csv lacks column\\(s\\) form, numerator, denominator"):
+        build_census_variables(area["census"], area["boundaries"], spec)
+
+
+@pytest.mark.parametrize("name", ["oac2021", "oac2011"])
+def test_builtin_specs_have_sixty_codes_accounted_for(name):
+    from spacemap.census.spec import load_spec
+
+    spec = load_spec(name)
+    assert len(spec.variables) + len(spec.unmatched) == 60
+    assert all(variable.description for variable in spec.variables)
