@@ -15,7 +15,9 @@ from spacemap import __version__
 from spacemap.errors import SpacemapError
 
 _COMMANDS = {
+    "assign": "spacemap.cli.assign:assign",
     "census": "spacemap.cli.census:census",
+    "segment": "spacemap.cli.segment:segment",
 }
 
 

@@ -81,3 +81,14 @@ def write_csv(path: Path, frame: pd.DataFrame, float_format: str | None = "%.10g
     frame.to_csv(tmp, index=False, float_format=float_format, lineterminator="\n")
     tmp.replace(path)
     return path
+
+
+def write_gpkg(path: Path, layers: dict[str, Any]) -> Path:
+    """Write GeoDataFrames as the layers of one GeoPackage (QGIS opens it), atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp.gpkg")
+    tmp.unlink(missing_ok=True)
+    for layer, frame in layers.items():
+        frame.to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio")
+    tmp.replace(path)
+    return path

@@ -34,6 +34,9 @@ def index_heatmap(profiles: pd.DataFrame, tier: int, variables: list[str], label
                   rotation=90, fontsize=6)
     ax.set_title(f"Index scores, tier {tier} (100 = area average; red above, blue below)", fontsize=10)
     bar = fig.colorbar(image, ax=ax, fraction=0.025, pad=0.01)
+    ticks = [t for t in (10, 25, 50, 100, 200, 400, 1000) if 100 * np.exp(-spread) <= t <= 100 * np.exp(spread)]
+    bar.set_ticks(ticks, labels=[str(t) for t in ticks])
+    bar.minorticks_off()
     bar.set_label("index score")
     fig.tight_layout()
     return fig

@@ -32,6 +32,7 @@ class KDiagnostics:
     clustergram: list[np.ndarray]          # per k: PC1 mean of each cluster
     flows: list[np.ndarray]                # per k → k+1: OAs moving from cluster i to cluster j
     labels: dict[int, np.ndarray]
+    centres: dict[int, np.ndarray]
 
 
 def k_diagnostics(Z: np.ndarray, k_values: list[int], seed: int, starts: int = 20,
@@ -41,11 +42,11 @@ def k_diagnostics(Z: np.ndarray, k_values: list[int], seed: int, starts: int = 2
     rng = np.random.default_rng(seed)
     sample = np.sort(rng.choice(len(Z), min(len(Z), SILHOUETTE_SAMPLE), replace=False))
     pc1 = _first_component(Z)
-    rows, labels = [], {}
+    rows, labels, found_centres = [], {}, {}
     for k in k_values:
         centres = many_start_kmeans(Z, k, seed_for(seed, 100, k), settings)
         found, _ = nearest(Z, centres)
-        labels[k] = found
+        labels[k], found_centres[k] = found, centres
         several = len(np.unique(found)) > 1
         rows.append({
             "k": k,
@@ -56,7 +57,7 @@ def k_diagnostics(Z: np.ndarray, k_values: list[int], seed: int, starts: int = 2
         })
     means = [_means(pc1, labels[k], k) for k in k_values]
     flows = [_flow(labels[a], labels[b], a, b) for a, b in zip(k_values, k_values[1:])]
-    return KDiagnostics(pd.DataFrame(rows), means, flows, labels)
+    return KDiagnostics(pd.DataFrame(rows), means, flows, labels, found_centres)
 
 
 def correlation_screen(Z: np.ndarray, variables: list[str], labels: dict[str, str],

@@ -22,13 +22,15 @@ from spacemap.errors import InputError, SpecError
 from spacemap.io.boundaries import read_boundaries
 from spacemap.io.embedded import DEFAULT_AREA
 from spacemap.io.tables import read_oa_table, read_population
-from spacemap.segment.diagnostics import correlation_screen
+from spacemap.segment.diagnostics import KDiagnostics, correlation_screen, k_diagnostics, poor_fit
 from spacemap.segment.hierarchy import DEFAULT_TIERS, SegmentModel
+from spacemap.segment.kmeans import squared_distances
 from spacemap.segment.lookup import oa_segments_frame
 from spacemap.segment.portraits import (
     apply_names, draft_names, names_toml, pen_portraits, portrait_line, references,
 )
 from spacemap.segment.profiles import Segment, index_scores, profiles_frame, segment_table
+from spacemap.segment.transform import RateTransformer
 
 log = logging.getLogger(__name__)
 
@@ -146,3 +148,46 @@ def _from_variables(path: Path, boundaries, spec, population, crs, area_name) ->
     inputs = [path] + [Path(p) for p in (boundaries, population) if p is not None]
     return SegmentInputs(table, pop, bounds, labels, area_name or path.parent.name or path.stem,
                          loaded if labels else None, None, {}, inputs)
+
+
+@dataclass
+class DiagnoseRun:
+    """Scores for a range of k, the correlation screen and poorly fitting OAs at one k."""
+
+    k_values: list[int]
+    diagnostics: KDiagnostics
+    correlations: pd.DataFrame
+    poorly_fitting: pd.DataFrame
+    flag_k: int
+    inputs: SegmentInputs
+
+
+def diagnose_area(inputs: SegmentInputs, k_values: list[int], skew: str = "ihs", standardise: str = "range",
+                  starts: int = 20, seed: int = 42, flag_k: int | None = None) -> DiagnoseRun:
+    """Help choose k: fit k-means for each k and score it; flag OAs that fit badly at ``flag_k``."""
+    k_values = sorted(set(int(k) for k in k_values))
+    if not k_values or k_values[0] < 2:
+        raise InputError("the k range must start at 2 or more, e.g. --k-range 2-12")
+    flag_k = flag_k if flag_k is not None else k_values[0]
+    if flag_k not in k_values:
+        k_values = sorted(set(k_values) | {flag_k})
+    transformer = RateTransformer(skew, standardise).fit(inputs.variables)
+    Z = transformer.transform(inputs.variables)
+    if len(np.unique(Z, axis=0)) < k_values[-1]:
+        raise InputError(f"{len(Z)} Output Areas cannot make {k_values[-1]} segments; lower the top of --k-range")
+    log.info("Scoring k = %s on %d Output Areas (%d starts each)", ", ".join(map(str, k_values)), len(Z), starts)
+    found = k_diagnostics(Z, k_values, seed, starts=starts)
+    variables = list(transformer.feature_names_in_)
+    labels = {code: inputs.labels.get(code, code) for code in variables}
+    centres, own = found.centres[flag_k], found.labels[flag_k]
+    distances = squared_distances(Z, centres)
+    rows = np.arange(len(Z))
+    a = np.sqrt(distances[rows, own])
+    distances[rows, own] = np.inf
+    b = np.sqrt(distances.min(axis=1))
+    margin = np.where(b > 0, 1 - a / b, 0.0)
+    flag, reason = poor_fit(a, margin, own)
+    poorly = pd.DataFrame({"oa_code": inputs.variables["oa_code"].to_numpy(), "segment": own + 1,
+                           "distance": np.round(a, 6), "fit_margin": np.round(margin, 4), "reason": reason})[flag]
+    return DiagnoseRun(k_values, found, correlation_screen(Z, variables, labels),
+                       poorly.sort_values("oa_code").reset_index(drop=True), flag_k, inputs)
