@@ -36,7 +36,7 @@ class KDiagnostics:
 
 
 def k_diagnostics(Z: np.ndarray, k_values: list[int], seed: int, starts: int = 20,
-                  sample_size: int = 20_000) -> KDiagnostics:
+                  sample_size: int = 8_000) -> KDiagnostics:
     """Fit k-means at each k (independently, many starts each) and score the result."""
     settings = KMeansSettings(starts=starts, sample_size=sample_size)
     rng = np.random.default_rng(seed)

@@ -70,7 +70,7 @@ class SegmentModel(BaseEstimator):
     """
 
     def __init__(self, tiers=DEFAULT_TIERS, skew: str = "ihs", standardise: str = "range", starts: int = 100,
-                 sample_size: int = 20_000, splits: dict | None = None, random_state: int = 42):
+                 sample_size: int = 8_000, splits: dict | None = None, random_state: int = 42):
         self.tiers = tiers
         self.skew = skew
         self.standardise = standardise

@@ -18,16 +18,17 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.cluster import KMeans
 
-_CHUNK = 4096
+_CHUNK = 1024
 
 
 @dataclass(frozen=True)
 class KMeansSettings:
-    """How hard to search: starts, and when to search on a sample first."""
+    """How hard to search: starts, when to stop early, and when to search on a sample first."""
 
-    starts: int = 100
-    sample_size: int = 20_000   # above twice this many rows, starts run on a sample
-    refine: int = 4             # best sample solutions refined on all rows
+    starts: int = 100           # at most this many starts
+    patience: int = 15          # stop once this many starts in a row found nothing better
+    sample_size: int = 8_000    # above twice this many rows, starts run on a sample of this size
+    refine: int = 5             # best sample solutions refined on all rows
     max_iter: int = 300
 
 
@@ -37,22 +38,22 @@ def seed_for(seed: int, *path: int) -> int:
 
 
 def many_start_kmeans(X: np.ndarray, k: int, seed: int, settings: KMeansSettings = KMeansSettings()) -> np.ndarray:
-    """Centroids (k × d) of the lowest-WCSS solution found from ``settings.starts`` starts."""
+    """Centroids (k × d) of the lowest-WCSS solution found from up to ``settings.starts`` starts.
+
+    Starts stop early once ``settings.patience`` of them in a row have not lowered
+    the best WCSS: on data with real structure the best solution recurs quickly.
+    """
     n = X.shape[0]
     if k == 1:
         return X.mean(axis=0, keepdims=True)
-    if n <= 2 * settings.sample_size:
-        model = KMeans(k, init="k-means++", n_init=settings.starts, max_iter=settings.max_iter,
-                       tol=0.0, random_state=seed).fit(X)
-        return model.cluster_centers_
-    rng = np.random.default_rng(seed)
-    sample = X[np.sort(rng.choice(n, settings.sample_size, replace=False))]
-    candidates = []
-    for start in range(settings.starts):
-        model = KMeans(k, init="k-means++", n_init=1, max_iter=settings.max_iter,
-                       random_state=seed_for(seed, start)).fit(sample)
-        candidates.append((model.inertia_, start, model.cluster_centers_))
-    candidates.sort(key=lambda item: (item[0], item[1]))
+    sampled = n > 2 * settings.sample_size
+    rows = X
+    if sampled:
+        rng = np.random.default_rng(seed)
+        rows = X[np.sort(rng.choice(n, settings.sample_size, replace=False))]
+    candidates = _starts(rows, k, seed, settings, tol=1e-4 if sampled else 0.0)
+    if not sampled:
+        return candidates[0][2]
     best_wcss, best = np.inf, None
     for _, start, centres in candidates[: settings.refine]:
         model = KMeans(k, init=centres, n_init=1, max_iter=settings.max_iter, tol=0.0,
@@ -60,6 +61,23 @@ def many_start_kmeans(X: np.ndarray, k: int, seed: int, settings: KMeansSettings
         if model.inertia_ < best_wcss:
             best_wcss, best = model.inertia_, model.cluster_centers_
     return best
+
+
+def _starts(X: np.ndarray, k: int, seed: int, settings: KMeansSettings, tol: float) -> list:
+    """(WCSS, start number, centroids) of every start run, best first."""
+    found, best, since_better = [], np.inf, 0
+    for start in range(settings.starts):
+        model = KMeans(k, init="k-means++", n_init=1, max_iter=settings.max_iter, tol=tol,
+                       random_state=seed_for(seed, start)).fit(X)
+        found.append((model.inertia_, start, model.cluster_centers_))
+        if model.inertia_ < best * (1 - 1e-9):
+            best, since_better = model.inertia_, 0
+        else:
+            since_better += 1
+            if since_better >= settings.patience:
+                break
+    found.sort(key=lambda item: (item[0], item[1]))
+    return found
 
 
 def squared_distances(X: np.ndarray, centres: np.ndarray) -> np.ndarray:

@@ -88,7 +88,7 @@ def load_inputs(variables: str | Path | None = None, census: str | Path | None =
 
 def segment_area(inputs: SegmentInputs, tiers=DEFAULT_TIERS, skew: str = "ihs", standardise: str = "range",
                  starts: int = 100, seed: int = 42, splits: dict | None = None,
-                 names: dict[str, str] | None = None, sample_size: int = 20_000) -> SegmentRun:
+                 names: dict[str, str] | None = None, sample_size: int = 8_000) -> SegmentRun:
     """Fit the hierarchical model and build the lookup, profiles, portraits and names."""
     variables = inputs.variables
     codes_in = [c for c in variables.columns if c != "oa_code"]
