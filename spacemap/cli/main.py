@@ -17,6 +17,7 @@ from spacemap.errors import SpacemapError
 _COMMANDS = {
     "assign": "spacemap.cli.assign:assign",
     "census": "spacemap.cli.census:census",
+    "estate": "spacemap.cli.estate:estate",
     "segment": "spacemap.cli.segment:segment",
 }
 
