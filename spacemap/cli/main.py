@@ -18,6 +18,7 @@ _COMMANDS = {
     "assign": "spacemap.cli.assign:assign",
     "census": "spacemap.cli.census:census",
     "estate": "spacemap.cli.estate:estate",
+    "refresh": "spacemap.cli.refresh:refresh",
     "segment": "spacemap.cli.segment:segment",
 }
 

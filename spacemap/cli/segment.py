@@ -98,7 +98,9 @@ def write_segment_outputs(staging: Path, run, manifest: dict, names_source: str 
     write_text(staging / "names.toml", run.names_text)
     write_text(staging / "segment_report.md", segment_report(run, names_source))
     write_json(staging / "manifest.json", manifest)
-    write_model(staging / "model", run, manifest)
+    inputs = run.inputs
+    write_model(staging / "model", run.model, run.names, inputs.labels, inputs.spec.name if inputs.spec else None,
+                inputs.dropped, inputs.spec_path, manifest)
     variables = list(run.model.feature_names_in_)
     labels = run.inputs.labels
     for tier in range(1, len(run.model.codes_) + 1):
@@ -106,12 +108,12 @@ def write_segment_outputs(staging: Path, run, manifest: dict, names_source: str 
     save_png(charts.segment_sizes(run.profiles), staging / "segment_sizes.png")
 
 
-def write_model(directory: Path, run, manifest: dict) -> None:
+def write_model(directory: Path, model, names, labels: dict, spec_name: str | None, dropped: dict,
+                spec_path: Path | None, manifest: dict) -> None:
     """The shareable model directory (JSON + NPZ, with the spec it was built on)."""
-    document, arrays = model_to_data(run.model, run.names, run.inputs.labels)
-    document["spec"] = {"name": run.inputs.spec.name if run.inputs.spec is not None else None,
-                        "dropped": dict(run.inputs.dropped)}
-    spec_path = run.inputs.spec_path if run.inputs.spec_path is not None and run.inputs.spec_path.is_file() else None
+    document, arrays = model_to_data(model, names, labels)
+    document["spec"] = {"name": spec_name, "dropped": dict(dropped)}
+    spec_path = spec_path if spec_path is not None and Path(spec_path).is_file() else None
     write_model_dir(directory, document, arrays, spec_path, manifest)
 
 

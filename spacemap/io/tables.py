@@ -59,3 +59,21 @@ def read_population(path: str | Path) -> pd.Series:
     if (values < 0).any():
         raise SchemaError(f"{path}: negative population for OA {values[values < 0].index[0]}; populations are counts")
     return values.rename("residents")
+
+
+def read_segments_lookup(path: str | Path) -> pd.DataFrame:
+    """An ``oa_segments.csv`` written by spacemap segment: codes kept as text."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file; give the oa_segments.csv written with the model (--old-segments)")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise InputError(f"{path} cannot be read as an OA segments table ({error})") from None
+    if "oa_code" not in frame.columns or "tier1_code" not in frame.columns:
+        raise SchemaError(f"{where(path, 1)}: needs 'oa_code' and 'tier1_code' columns (an oa_segments.csv)")
+    repeated = frame["oa_code"].duplicated()
+    if repeated.any():
+        row = int(repeated.to_numpy().argmax())
+        raise SchemaError(f"{where(path, row + 2, 'oa_code')}: OA {frame['oa_code'].iloc[row]} appears twice")
+    return frame

@@ -93,3 +93,51 @@ def clustergram(k_values: list[int], means: list[np.ndarray], flows: list[np.nda
     ax.set_title("Clustergram: how segments split as k grows (line width = OAs)", fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def flows(table: pd.DataFrame, tier: int, old_names: dict[str, str], new_names: dict[str, str]):
+    """Old segments (left) to new segments (right), bands as wide as the OAs moving between them."""
+    rows = table[(table["tier"] == tier) & (table["oas"] > 0)]
+    old_codes = sorted(rows["old_code"].unique(), key=_code_key)
+    new_codes = sorted(rows["new_code"].unique(), key=_code_key)
+    total = rows["oas"].sum()
+    gap = 0.02 * total
+    fig, ax = plt.subplots(figsize=(9, max(4.0, 0.35 * max(len(old_codes), len(new_codes)) + 2)))
+    old_top = _stack(rows.groupby("old_code")["oas"].sum(), old_codes, gap)
+    new_top = _stack(rows.groupby("new_code")["oas"].sum(), new_codes, gap)
+    old_fill, new_fill = dict(old_top), dict(new_top)
+    colours = {code: plt.cm.tab20(i % 20) for i, code in enumerate(old_codes)}
+    x = np.linspace(0, 1, 50)
+    ease = 3 * x ** 2 - 2 * x ** 3
+    for row in rows.sort_values(["old_code", "new_code"], key=lambda s: s.map(_code_key)).itertuples():
+        y0, y1 = old_fill[row.old_code], new_fill[row.new_code]
+        lower = y0 + (y1 - y0) * ease
+        ax.fill_between(x, lower, lower + row.oas, color=colours[row.old_code], alpha=0.55, linewidth=0)
+        old_fill[row.old_code] += row.oas
+        new_fill[row.new_code] += row.oas
+    for codes, tops, side, names in ((old_codes, old_top, 0, old_names), (new_codes, new_top, 1, new_names)):
+        sizes = rows.groupby("old_code" if side == 0 else "new_code")["oas"].sum()
+        for code in codes:
+            ax.add_patch(plt.Rectangle((side - 0.015, tops[code]), 0.03, sizes[code], color="black"))
+            label = f"{code} {names.get(code, '')}"[:34]
+            ax.text(side + (-0.03 if side == 0 else 0.03), tops[code] + sizes[code] / 2, label,
+                    ha="right" if side == 0 else "left", va="center", fontsize=7)
+    ax.set_xlim(-0.6, 1.6)
+    ax.set_ylim(-gap, total + gap * (max(len(old_codes), len(new_codes)) + 1))
+    ax.invert_yaxis()
+    ax.axis("off")
+    ax.set_title(f"Tier {tier}: where each old segment's OAs went (band width = OAs)", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def _stack(sizes: pd.Series, codes: list[str], gap: float) -> dict[str, float]:
+    tops, y = {}, 0.0
+    for code in codes:
+        tops[code] = y
+        y += sizes.get(code, 0) + gap
+    return tops
+
+
+def _code_key(code: str):
+    return (len(code), code)

@@ -92,3 +92,38 @@ def _split_rule(model: SegmentModel) -> str:
 
 def _cell(text: str) -> str:
     return str(text).replace("|", "\\|")
+
+
+def refresh_report(run, model_dir: str) -> str:
+    """refresh_report.md: what changed between the censuses, in plain words."""
+    g = run.geography
+    overall = run.stability[run.stability["old_code"] == "all"]
+    mode = ("**assign** — every new-census OA was scored against the frozen old model, so segments keep "
+            "their meaning and names" if run.mode == "assign" else
+            "**rebuild** — a fresh model with the same tiers was fitted to the new census and its segments "
+            "matched to the old ones by optimal assignment on centroid distance")
+    lines = [f"# Census refresh — {run.inputs.area_name}", "", f"Old model: `{model_dir}`. Mode: {mode}.", "",
+             "## Variables", "",
+             f"{len(run.links.pairs)} variables linked; {len(run.links.dropped_old)} model variables and "
+             f"{len(run.links.dropped_new)} new-census variables dropped."]
+    for code, why in sorted(run.links.dropped_old.items()):
+        lines.append(f"- model variable {code}: {why}")
+    for code, why in sorted(run.links.dropped_new.items()):
+        lines.append(f"- new variable {code}: {why}")
+    lines += ["", "## Output Areas", "",
+              f"- {g.same_code} OAs have the same code in both censuses and are compared directly.",
+              f"- {g.overlaid_old} old OAs were related to {g.overlaid_new} new OAs through their polygons "
+              "(area-weighted overlay)." if g.overlaid_old else "- No OAs were related by overlay.",
+              f"- {len(g.unmatched_old)} old OAs and {len(g.unmatched_new)} new OAs could not be related "
+              "(give both boundary sets to relate split and merged OAs)."]
+    lines += ["", "## Stability", "", "Share of each old segment's OAs that stayed in its counterpart.", "",
+              "| tier | OAs compared | stayed | stability |", "|---:|---:|---:|---:|"]
+    for row in overall.itertuples():
+        lines.append(f"| {row.tier} | {row.oas:,.1f} | {row.stayed:,.1f} | {row.stability:.1%} |")
+    lines += ["", "| tier | old segment | counterpart | OAs | stability |", "|---:|---|---|---:|---:|"]
+    for row in run.stability[run.stability["old_code"] != "all"].itertuples():
+        lines.append(f"| {row.tier} | {row.old_code} | {row.counterpart or '—'} | {row.oas:,.1f} | "
+                     f"{row.stability:.1%} |")
+    lines += ["", "## What changed", ""]
+    lines += [f"- {note}" for note in run.findings] or ["- No segment split, merged, appeared or vanished."]
+    return "\n".join(lines) + "\n"
