@@ -168,18 +168,12 @@ def _findings(table: pd.DataFrame, matches: pd.DataFrame) -> list[str]:
     """Plain-words evidence of splits, merges, new and vanished segments."""
     notes = []
     for tier, group in table.groupby("tier", sort=True):
-        for old_code, part in group.groupby("old_code", sort=True):
-            share = part.set_index("new_code")["oas"] / part["oas"].sum()
-            big = share[share >= SHARE_FOR_SPLIT].sort_values(ascending=False)
-            if len(big) >= 2:
-                notes.append(f"Tier {tier}: old segment {old_code} split — " +
-                             ", ".join(f"{s:.0%} of its OAs went to {c}" for c, s in big.items()) + ".")
-        for new_code, part in group.groupby("new_code", sort=True):
-            share = part.set_index("old_code")["oas"] / part["oas"].sum()
-            big = share[share >= SHARE_FOR_SPLIT].sort_values(ascending=False)
-            if len(big) >= 2:
-                notes.append(f"Tier {tier}: new segment {new_code} merges " +
-                             ", ".join(f"{s:.0%} from old {c}" for c, s in big.items()) + ".")
+        for old_code, big in _large_shares(group, "old_code", "new_code"):
+            notes.append(f"Tier {tier}: old segment {old_code} split — " +
+                         ", ".join(f"{s:.0%} of its OAs went to {c}" for c, s in big.items()) + ".")
+        for new_code, big in _large_shares(group, "new_code", "old_code"):
+            notes.append(f"Tier {tier}: new segment {new_code} merges " +
+                         ", ".join(f"{s:.0%} from old {c}" for c, s in big.items()) + ".")
     for row in matches.itertuples():
         if row.status.startswith("vanished"):
             notes.append(f"Tier {row.tier}: old segment {row.old_code} ({row.old_name}) has no counterpart "
@@ -187,3 +181,12 @@ def _findings(table: pd.DataFrame, matches: pd.DataFrame) -> list[str]:
         elif row.status.startswith("new"):
             notes.append(f"Tier {row.tier}: new segment {row.new_code} has no old counterpart.")
     return notes
+
+
+def _large_shares(group: pd.DataFrame, by: str, to: str):
+    """Segments whose OAs go to (or come from) two or more others in shares of 25% or more."""
+    for code, part in group.groupby(by, sort=True):
+        share = part.set_index(to)["oas"] / part["oas"].sum()
+        big = share[share >= SHARE_FOR_SPLIT].sort_values(ascending=False)
+        if len(big) >= 2:
+            yield code, big
