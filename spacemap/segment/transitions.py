@@ -16,6 +16,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from spacemap.errors import InputError
+
 
 @dataclass
 class Geography:
@@ -33,6 +35,8 @@ def relate_oas(old_codes: pd.Series, new_codes: pd.Series, old_boundaries: gpd.G
                new_boundaries: gpd.GeoDataFrame | None) -> Geography:
     """Pairs of (old OA, new OA, weight) for same-code OAs and, with boundaries, overlaid ones."""
     old, new = set(old_codes.astype(str)), set(new_codes.astype(str))
+    _check_covered(old, old_boundaries, "old")
+    _check_covered(new, new_boundaries, "new")
     same = sorted(old & new)
     pairs = [pd.DataFrame({"old_oa_code": same, "new_oa_code": same, "weight": 1.0, "relation": "same code"})]
     only_old, only_new = sorted(old - new), sorted(new - old)
@@ -46,6 +50,15 @@ def relate_oas(old_codes: pd.Series, new_codes: pd.Series, old_boundaries: gpd.G
         only_new = sorted(set(only_new) - set(overlay["new_oa_code"]))
     frame = pd.concat(pairs, ignore_index=True)
     return Geography(frame, len(same), overlaid_old, overlaid_new, only_old, only_new)
+
+
+def _check_covered(codes: set[str], boundaries: gpd.GeoDataFrame | None, which: str) -> None:
+    if boundaries is None:
+        return
+    missing = sorted(codes - set(boundaries["oa_code"]))
+    if missing:
+        raise InputError(f"{len(missing)} {which}-census OA(s) are not in the {which} boundaries (first {missing[0]}); "
+                         f"give the {which} census's own OA boundaries")
 
 
 def _overlay(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame) -> pd.DataFrame:

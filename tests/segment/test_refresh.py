@@ -159,3 +159,10 @@ def test_split_and_merged_oas_by_area_overlay_worked_by_hand():
 def test_without_both_boundary_sets_changed_oas_are_unmatched():
     geo = relate_oas(pd.Series(["A", "K"]), pd.Series(["B", "K"]), None, None)
     assert geo.same_code == 1 and geo.unmatched_old == ["A"] and geo.unmatched_new == ["B"]
+
+
+def test_oa_codes_in_neither_boundary_set_are_an_error():
+    from spacemap.errors import InputError
+    old = gpd.GeoDataFrame({"oa_code": ["A"]}, geometry=[box(0, 0, 1, 1)], crs=27700)
+    with pytest.raises(InputError, match="1 old-census OA\\(s\\) are not in the old boundaries \\(first Z\\)"):
+        relate_oas(pd.Series(["A", "Z"]), pd.Series(["A"]), old, old)
