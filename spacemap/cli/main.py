@@ -20,6 +20,7 @@ _COMMANDS = {
     "estate": "spacemap.cli.estate:estate",
     "refresh": "spacemap.cli.refresh:refresh",
     "segment": "spacemap.cli.segment:segment",
+    "services": "spacemap.cli.services:services",
 }
 
 
