@@ -17,6 +17,7 @@ from spacemap.errors import SpacemapError
 _COMMANDS = {
     "assign": "spacemap.cli.assign:assign",
     "census": "spacemap.cli.census:census",
+    "colocate": "spacemap.cli.colocate:colocate",
     "estate": "spacemap.cli.estate:estate",
     "refresh": "spacemap.cli.refresh:refresh",
     "segment": "spacemap.cli.segment:segment",
