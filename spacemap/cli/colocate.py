@@ -12,6 +12,7 @@ from spacemap.cli.options import input_path, output_option, overwrite_option, se
 from spacemap.colocate.config import config_toml, settings_dict
 from spacemap.colocate.pipeline import ColocationRun, build_colocation, default_config_path, with_overrides
 from spacemap.colocate.report import colocate_report
+from spacemap.colocate.roles import role_counts
 from spacemap.colocate.scenario import scenario_from_ids
 from spacemap.errors import InputError
 from spacemap.io.colocate_files import read_colocate_config, read_scenario, write_colocate_gpkg
@@ -93,6 +94,9 @@ def write_colocate_outputs(staging: Path, run: ColocationRun, manifest: dict) ->
         "candidates": _gpkg_ready(candidates), "links": run.links, "shared_sites": shared})
     write_csv(staging / "shared_sites.csv", run.shared)
     write_csv(staging / "segment_need.csv", run.need)
+    write_csv(staging / "site_roles.csv", run.roles)
+    if run.inputs.estate_rejects is not None:
+        write_csv(staging / "estate_rejects.csv", run.inputs.estate_rejects)
     if run.scenario is not None:
         write_csv(staging / "scenario_sites.csv", run.scenario.sites)
         write_csv(staging / "scenario_access.csv", run.scenario.access)
@@ -129,7 +133,8 @@ def _manifest_extra(run: ColocationRun) -> dict:
         "sites": {"estate": len(run.inputs.estate), "in_model": len(run.sites), "groupable": int(run.sites.eligible.sum())},
         "pairs": {"within_cutoff": run.found.pairs_within, "could_share": run.found.pairs_shareable},
         "candidates": len(c), "equity_flagged": int(c["equity_flag"].sum()) if len(c) else 0,
-        "shared_sites": len(run.shared),
+        "shared_sites": len(run.shared), "site_roles": role_counts(run.roles),
+        "estate_rows": run.inputs.estate_rows,
         "priority_segments": run.need.loc[run.need["priority"], "segment_code"].tolist(),
     }
     if run.scenario is not None:

@@ -95,6 +95,8 @@ class CandidateRun:
     pairs_within: int
     pairs_shareable: int
     settings: Settings
+    has_neighbour: np.ndarray   # per site: another site within its cut-off
+    could_share: np.ndarray     # per site: a neighbour it could share with
 
 
 def find_candidates(context: Context) -> CandidateRun:
@@ -103,7 +105,7 @@ def find_candidates(context: Context) -> CandidateRun:
     pairs, _ = neighbour_pairs(sites.xy, context.settings.cutoff_m, sites.eligible)
     shareable = pairs[can_share(sites, pairs)] if len(pairs) else pairs
     residents = np.asarray(context.users.sum(axis=1)).ravel()
-    edges = orient(shareable, host_order(sites, residents)) if len(shareable) else shareable
+    edges = orient(shareable, host_order(sites, residents), sites.anchor) if len(shareable) else shareable
     log.info("Candidates: %d site pairs within the cut-off, %d of them could share", len(pairs), len(shareable))
     paired = evaluate(context, Moves(np.arange(len(edges)), edges[:, 1], edges[:, 0])) if len(edges) else None
     host_of = group_stars(edges, paired.table["score"].to_numpy(), len(sites), config.max_sites) if len(edges) \
@@ -118,7 +120,12 @@ def find_candidates(context: Context) -> CandidateRun:
     scored = evaluate(context, moves) if len(hosts) else None
     candidates = candidate_table(context, scored)
     log.info("Candidates: %d groups of %d sites", len(candidates), len(hosts) + len(members))
-    return CandidateRun(candidates, link_table(candidates, sites), len(pairs), len(shareable), context.settings)
+    has_neighbour = np.zeros(len(sites), dtype=bool)
+    has_neighbour[pairs.ravel()] = True
+    could_share = np.zeros(len(sites), dtype=bool)
+    could_share[shareable.ravel()] = True
+    return CandidateRun(candidates, link_table(candidates, sites), len(pairs), len(shareable), context.settings,
+                        has_neighbour, could_share)
 
 
 def _joined(values) -> str:

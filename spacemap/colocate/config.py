@@ -48,6 +48,7 @@ class ColocateConfig:
     distance_m: float | None = None         # one cut-off for every site (replaces the urban/rural rule)
     max_sites: int = 4                      # host + members
     exclude_services: tuple[str, ...] = ("parks", "allotments", "depot", "housing")
+    anchor_services: tuple[str, ...] = ("school", "college", "hospital", "fire_station")  # host, never move
     # [normalise] full marks at / zero marks at
     floor_area_full_m2: float = 2000.0
     running_cost_full_gbp: float = 250_000.0
@@ -96,6 +97,7 @@ _LAYOUT: dict[str, dict[str, tuple[str, str]]] = {
         "distance_m": ("distance_m", "positive"),
         "max_sites": ("max_sites", "group_size"),
         "exclude_services": ("exclude_services", "names"),
+        "anchor_services": ("anchor_services", "names"),
     },
     "normalise": {
         "floor_area_full_m2": ("floor_area_full_m2", "positive"),

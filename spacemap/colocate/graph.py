@@ -8,7 +8,9 @@ user gave. Pairs come from KD-tree queries within the cut-off (scipy.spatial.cKD
 never from an all-pairs matrix.
 
 A pair can be grouped when its two sites have different owners or different services
-(a group has at least two owners or two service types). Groups are stars around a host:
+(a group has at least two owners or two service types) and they are not both anchor sites
+(purpose-built: a school, hospital… may host but never moves); in a pair with one anchor,
+the anchor is the host. Groups are stars around a host:
 pairs are taken best score first; a pair joins its member to the host's group when the
 member is in no group yet, the host is not a member elsewhere and the group has room
 (``max_sites``). So each site ends in the group of its best-scoring pair still open.
@@ -86,11 +88,11 @@ def neighbour_pairs(xy: np.ndarray, cutoff: np.ndarray, eligible: np.ndarray) ->
 
 
 def can_share(sites: Sites, pairs: np.ndarray) -> np.ndarray:
-    """Pairs whose sites have different owners or offer different services."""
+    """Pairs whose sites have different owners or offer different services, and not both anchors."""
     a, b = pairs[:, 0], pairs[:, 1]
     owners = sites.owner[a] != sites.owner[b]
     services = (sites.offers[a] != sites.offers[b]).any(axis=1)
-    return owners | services
+    return (owners | services) & ~(sites.anchor[a] & sites.anchor[b])
 
 
 def host_order(sites: Sites, users: np.ndarray) -> np.ndarray:
@@ -115,10 +117,10 @@ def host_order(sites: Sites, users: np.ndarray) -> np.ndarray:
     return rank
 
 
-def orient(pairs: np.ndarray, rank: np.ndarray) -> np.ndarray:
-    """(host, member) per pair: the host is the better-ranked site."""
+def orient(pairs: np.ndarray, rank: np.ndarray, anchor: np.ndarray) -> np.ndarray:
+    """(host, member) per pair: an anchor site hosts; otherwise the better-ranked site does."""
     a, b = pairs[:, 0], pairs[:, 1]
-    first = rank[a] < rank[b]
+    first = np.where(anchor[a] != anchor[b], anchor[a], rank[a] < rank[b])
     return np.column_stack([np.where(first, a, b), np.where(first, b, a)])
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -21,10 +22,14 @@ from spacemap.colocate.catchments import NEAREST, nearest_sites, use_assigned
 from spacemap.colocate.config import ColocateConfig
 from spacemap.colocate.equity import segment_need
 from spacemap.colocate.optimise import OptimiseResult, optimise_sites
+from spacemap.colocate.roles import site_roles
 from spacemap.colocate.scenario import Scenario, ScenarioResult, check_ids, evaluate_scenario
 from spacemap.colocate.shared import shared_sites
 from spacemap.colocate.sites import Sites, build_sites, check_partners
 from spacemap.errors import ConfigError
+
+if TYPE_CHECKING:
+    from spacemap.estate.pipeline import EstateRun
 from spacemap.io.colocate_files import read_catchment_table, read_estate_sites, read_segments_dir
 from spacemap.io.embedded import assets_dir, describe_path
 
@@ -46,6 +51,8 @@ class ColocateInputs:
     area: Area
     profiles: pd.DataFrame            # segment profiles: tier, code, name, … index scores
     catchment_table: pd.DataFrame | None = None   # oa_code, service, site_id
+    estate_rejects: pd.DataFrame | None = None    # register rows the estate stage rejected (when it ran here)
+    estate_rows: dict[str, int] | None = None     # rows_in, kept, rejected (when the estate ran here)
     sources: dict[str, str] = field(default_factory=dict)
     inputs: list[Path] = field(default_factory=list)
 
@@ -62,6 +69,7 @@ class ColocationRun:
     links: gpd.GeoDataFrame
     shared: pd.DataFrame
     found: CandidateRun
+    roles: pd.DataFrame
     catchment_sources: dict[str, str]
     scenario: ScenarioResult | None = None
     optimisation: OptimiseResult | None = None
@@ -91,7 +99,8 @@ def colocate(inputs: ColocateInputs, config: ColocateConfig = ColocateConfig(), 
     found = find_candidates(context)
     shared = shared_sites(inputs.estate, config.shared_within_m)
     log.info("Shared buildings found in the estate: %d", len(shared))
-    run = ColocationRun(config, inputs, sites, need, found.candidates, found.links, shared, found,
+    roles = site_roles(inputs.estate, sites, found, config)
+    run = ColocationRun(config, inputs, sites, need, found.candidates, found.links, shared, found, roles,
                         dict(catchments.sources))
     if scenario is not None:
         run.scenario = evaluate_scenario(scenario, inputs.estate, sites, area, need, config)
@@ -111,7 +120,7 @@ def build_colocation(config: ColocateConfig = ColocateConfig(), estate: str | Pa
     """Gather the inputs (the embedded default when none are given) and run :func:`colocate`."""
     catchment_table = read_catchment_table(catchments) if catchments is not None else None
     log.info("[1/3] Estate")
-    sites, estate_source, estate_inputs = load_estate(estate)
+    sites, estate_source, estate_inputs, built = load_estate(estate)
     if scenario is not None:
         check_ids(scenario, pd.Index(sites["site_id"].astype(str)))
     log.info("[2/3] Area and segments")
@@ -121,25 +130,55 @@ def build_colocation(config: ColocateConfig = ColocateConfig(), estate: str | Pa
     if catchments is not None:
         sources["catchments"] = describe_path(catchments)
         inputs.append(Path(catchments))
+    if catchment_table is None and estate is None and all(v is None for v in (segments, census, variables,
+                                                                               boundaries, population)):
+        catchment_table = default_catchments(sites, area, seed)
+        sources["catchments"] = ("GP registrations per practice (NHS Digital, embedded), Huff model of "
+                                 "spacemap services")
     extra = (", scenario" if scenario else "") + (", optimisation" if optimise else "")
     log.info("[3/3] Candidates, shared sites%s", extra)
-    values = ColocateInputs(sites, area, profiles, catchment_table, sources, _unique(inputs))
+    values = ColocateInputs(sites, area, profiles, catchment_table, sources=sources, inputs=_unique(inputs),
+                            estate_rejects=built.rejects if built is not None else None,
+                            estate_rows=_row_counts(built) if built is not None else None)
     return colocate(values, config, scenario, optimise)
 
 
-def load_estate(estate) -> tuple[gpd.GeoDataFrame, str, list[Path]]:
-    """The estate's sites: given, from an estate.gpkg (or its folder), or built from an estate config."""
+def load_estate(estate) -> tuple[gpd.GeoDataFrame, str, list[Path], EstateRun | None]:
+    """The estate's sites: given, from an estate.gpkg (or its folder), or built from an estate config.
+
+    When the estate is built here, its run comes back too (its rejected register rows).
+    """
     if isinstance(estate, gpd.GeoDataFrame):
-        return estate, "the estate given", []
+        return estate, "the estate given", [], None
     if estate is None or Path(estate).suffix.lower() == ".toml":
         from spacemap.estate.pipeline import build_estate
 
         run = build_estate(estate)
         source = "the embedded estate (spacemap estate)" if estate is None else f"estate config {estate}"
-        return run.sites, source, list(run.inputs)
+        return run.sites, source, list(run.inputs), run
     sites = read_estate_sites(estate)
     path = Path(estate) / "estate.gpkg" if Path(estate).is_dir() else Path(estate)
-    return sites, f"estate {describe_path(path)}", [path]
+    return sites, f"estate {describe_path(path)}", [path], None
+
+
+def default_catchments(sites: gpd.GeoDataFrame, area: Area, seed: int) -> pd.DataFrame:
+    """The embedded default's service use: where each practice's registered patients live (Huff model).
+
+    Returns oa_code, service, site_id: for every OA the practice most of its modelled
+    patients go to, from ``spacemap services`` on the same estate and segments.
+    """
+    from spacemap.services.pipeline import ServiceSettings, build_service_use
+
+    log.info("Service use: modelling where each GP practice's registered patients live")
+    segments = pd.DataFrame({"oa_code": area.oa_codes})
+    for number, tier in area.tiers.items():
+        segments[f"tier{number}_code"] = np.asarray(tier.codes, dtype=object)[tier.labels]
+        segments[f"tier{number}_name"] = np.asarray(tier.names, dtype=object)[tier.labels]
+    run = build_service_use(sites=sites, segments=segments, settings=ServiceSettings(seed=seed))
+    frames = [c.oas.rename(columns={"main_site_id": "site_id"})[["oa_code", "service", "site_id"]]
+              for c in run.catchments]
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["oa_code", "service", "site_id"])
+    return table[table["site_id"].notna()].astype(str).reset_index(drop=True)
 
 
 def load_area(segments, census, variables, boundaries, population, crs, seed) -> tuple[Area, pd.DataFrame, dict,
@@ -205,6 +244,10 @@ def catchment_words(sources: dict[str, str]) -> str:
         return "every OA's residents use the nearest site of each service type"
     return (f"{', '.join(f'{s} from {v}' for s, v in sorted(modelled.items()))}; every other service: the nearest "
             "site of the type")
+
+
+def _row_counts(run: EstateRun) -> dict[str, int]:
+    return {"rows_in": run.rows_in, "kept": len(run.occupancies), "rejected": len(run.rejects)}
 
 
 def _unique(paths: list[Path]) -> list[Path]:

@@ -8,6 +8,7 @@ import pandas as pd
 
 from spacemap.colocate.config import WEIGHT_NAMES, config_toml
 from spacemap.colocate.graph import RURAL, URBAN
+from spacemap.colocate.roles import role_counts
 from spacemap.colocate.pipeline import ColocationRun, catchment_words
 from spacemap.colocate.scenario import ScenarioResult, describe_moves
 
@@ -68,12 +69,28 @@ def _summary(run: ColocationRun) -> list[str]:
         f"a service type in the model ({', '.join(run.sites.services)}); {int(run.sites.eligible.sum())} may be "
         f"grouped (sites offering {', '.join(run.config.exclude_services)} are tied to their land).",
         "",
+        _accounting(run),
+        "",
         "Files: `candidates.csv` / `candidates.gpkg` (layers candidates, links, shared_sites), `shared_sites.csv`, "
-        "`segment_need.csv`, `colocate_config.toml` (the settings used), `manifest.json`"
+        "`segment_need.csv`, `site_roles.csv` (every site's role, or why it is in no candidate)"
+        + (", `estate_rejects.csv`" if run.inputs.estate_rejects is not None else "")
+        + ", `colocate_config.toml` (the settings used), `manifest.json`"
         + (", `scenario_sites.csv`, `scenario_access.csv`" if run.scenario else "")
         + (", `optimise_sites.csv`, `optimise_access.csv`" if run.optimisation else "") + ".",
         "",
     ]
+
+
+def _accounting(run: ColocationRun) -> str:
+    """Nothing lost: register rows → sites (+ rejects) → hosts + members + sites in no candidate."""
+    counts = role_counts(run.roles)
+    words = ""
+    rows = run.inputs.estate_rows
+    if rows is not None:
+        words = (f"Register rows: {rows['rows_in']:,} in = {rows['kept']:,} kept + {rows['rejected']:,} rejected "
+                 f"(`estate_rejects.csv`, with reasons); the kept rows make {counts['sites']:,} sites. ")
+    return (words + f"Sites: {counts['sites']:,} = {counts['hosts']:,} hosts + {counts['members']:,} members + "
+            f"{counts['in_no_candidate']:,} in no candidate (`site_roles.csv` says why).")
 
 
 def _method(run: ColocationRun) -> list[str]:
@@ -93,7 +110,10 @@ def _method(run: ColocationRun) -> list[str]:
         "- **Groups**: a pair can be grouped when its sites have different owners or offer different services. Pairs "
         f"are taken best score first into star groups around a host (at most {config.max_sites} sites); each site "
         "joins one group, that of its best-scoring pair still open.",
-        "- **Host**: the site with room (spare floor area known and above 0; when unknown, the larger floor area), "
+        f"- **Anchors**: sites offering {', '.join(config.anchor_services) or 'no anchor service'} are "
+        "purpose-built: they may host others but never move, and two anchors are never grouped.",
+        "- **Host**: an anchor site when the pair has one; otherwise the site with room (spare floor area known and "
+        "above 0; when unknown, the larger floor area), "
         "then the best tenure and condition, then the most residents using it (access); ties by site_id. A host "
         "known to lack room says so (`host_has_room` = no, and in `reasons`).",
         f"- **Who uses a site** (catchment assumption): {catchment_words(run.catchment_sources)}. A site's users "

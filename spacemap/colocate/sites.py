@@ -40,6 +40,7 @@ class Sites:
     services: list[str]          # service types in the model, sorted
     offers: np.ndarray           # (n, n_services) bool
     eligible: np.ndarray         # may be grouped (offers no excluded service)
+    anchor: np.ndarray           # offers an anchor service: may host, never moves
     owner: np.ndarray            # owner text ('' when unknown)
     floor_area: np.ndarray
     running_cost: np.ndarray
@@ -109,6 +110,8 @@ def build_sites(estate: gpd.GeoDataFrame, config: ColocateConfig, source: str = 
     lists = [items for items, keep in zip(lists, has_service) if keep]
     kept = [[s for s in items if s not in excluded] for items in lists]
     eligible = np.array([not (set(items) & excluded) for items in lists], dtype=bool)
+    anchors = set(config.anchor_services)
+    anchor = np.array([bool(set(items) & anchors) for items in lists], dtype=bool)
     services = sorted({s for items in kept for s in items})
     offers = np.zeros((len(frame), len(services)), dtype=bool)
     position = {s: j for j, s in enumerate(services)}
@@ -120,7 +123,7 @@ def build_sites(estate: gpd.GeoDataFrame, config: ColocateConfig, source: str = 
     if config.assumed_utilisation_pct is not None:
         utilisation = np.where(np.isfinite(utilisation), utilisation, config.assumed_utilisation_pct)
     host, member = tenure_scores(frame, config)
-    return Sites(frame, frame["site_id"].to_numpy(dtype=object), xy, services, offers, eligible,
+    return Sites(frame, frame["site_id"].to_numpy(dtype=object), xy, services, offers, eligible, anchor,
                  _text(frame, "owner", fallback="owner_type"), _number(frame, "floor_area_m2"),
                  _number(frame, "annual_running_cost_gbp"), _number(frame, "disposal_value_gbp"), utilisation,
                  host, member, condition_scores(frame, config))
