@@ -49,6 +49,7 @@ class ColocateConfig:
     max_sites: int = 4                      # host + members
     exclude_services: tuple[str, ...] = ("parks", "allotments", "depot", "housing")
     anchor_services: tuple[str, ...] = ("school", "college", "hospital", "fire_station")  # host, never move
+    partners: tuple[str, ...] = ()          # owners taking part (empty: every owner in the estate)
     # [normalise] full marks at / zero marks at
     floor_area_full_m2: float = 2000.0
     running_cost_full_gbp: float = 250_000.0
@@ -98,6 +99,7 @@ _LAYOUT: dict[str, dict[str, tuple[str, str]]] = {
         "max_sites": ("max_sites", "group_size"),
         "exclude_services": ("exclude_services", "names"),
         "anchor_services": ("anchor_services", "names"),
+        "partners": ("partners", "owners"),
     },
     "normalise": {
         "floor_area_full_m2": ("floor_area_full_m2", "positive"),
@@ -197,9 +199,11 @@ def _need_variables(value: Any, source: str) -> dict[str, str]:
 
 def _value(value: Any, kind: str, label: str) -> Any:
     """Check one setting; returns it in the type the config holds."""
-    if kind in ("names",):
+    if kind in ("names", "owners"):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{label} must be a list of service types, e.g. [\"parks\", \"allotments\"]")
+            example = '["parks", "allotments"]' if kind == "names" else '["Trafford Council", "DWP"]'
+            raise ConfigError(f"{label} must be a list of {'service types' if kind == 'names' else 'owners'}, "
+                              f"e.g. {example}")
         return tuple(value)
     if kind == "date":
         try:

@@ -35,7 +35,9 @@ def site_roles(estate: pd.DataFrame, sites: Sites, found: CandidateRun, config: 
     reason[~in_model & (role == "none").to_numpy()] = f"offers no service type in the model (none, or only {excluded})"
     for site_id in role.index[in_model & (role == "none").to_numpy()]:
         i = position[site_id]
-        if not sites.eligible[i]:
+        if not sites.eligible[i] and config.partners and sites.owner[i] not in config.partners:
+            reason[site_id] = "its owner is not among the partners ([candidates] partners): serves its OAs, never grouped"
+        elif not sites.eligible[i]:
             reason[site_id] = f"tied to its land ({excluded}): serves its OAs but is never grouped"
         elif not found.has_neighbour[i]:
             reason[site_id] = f"no other site within its cut-off ({found.settings.cutoff_m[i]:,.0f} m)"

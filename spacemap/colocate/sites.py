@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from spacemap.colocate.config import ColocateConfig
-from spacemap.errors import InputError, SchemaError
+from spacemap.errors import ConfigError, InputError, SchemaError
 
 REQUIRED = ("site_id", "services")
 SEPARATOR = "; "
@@ -95,6 +95,17 @@ def check_partners(sites: Sites, source: str) -> None:
                          "(the owner_type column)")
 
 
+def check_owners(partners: tuple[str, ...], owners: np.ndarray, source: str) -> None:
+    """Every partner named in the config must own a service site of the estate."""
+    known = sorted(set(owners) - {""})
+    for partner in partners:
+        if partner not in known:
+            near = [o for o in known if partner.lower() in o.lower() or o.lower() in partner.lower()][:3]
+            hint = f" (did you mean {', '.join(repr(o) for o in near)}?)" if near else ""
+            raise ConfigError(f"[candidates] partners: unknown owner '{partner}'{hint}; the owners of service sites "
+                              f"in {source} are {', '.join(known[:12])}{' …' if len(known) > 12 else ''}")
+
+
 def build_sites(estate: gpd.GeoDataFrame, config: ColocateConfig, source: str = "the estate") -> Sites:
     """The service sites of an estate, as arrays for the numeric core."""
     check_estate(estate, source)
@@ -110,6 +121,10 @@ def build_sites(estate: gpd.GeoDataFrame, config: ColocateConfig, source: str = 
     lists = [items for items, keep in zip(lists, has_service) if keep]
     kept = [[s for s in items if s not in excluded] for items in lists]
     eligible = np.array([not (set(items) & excluded) for items in lists], dtype=bool)
+    owner = _text(frame, "owner", fallback="owner_type")
+    if config.partners:
+        check_owners(config.partners, owner, source)
+        eligible &= np.isin(owner, list(config.partners))
     anchors = set(config.anchor_services)
     anchor = np.array([bool(set(items) & anchors) for items in lists], dtype=bool)
     services = sorted({s for items in kept for s in items})
@@ -124,7 +139,7 @@ def build_sites(estate: gpd.GeoDataFrame, config: ColocateConfig, source: str = 
         utilisation = np.where(np.isfinite(utilisation), utilisation, config.assumed_utilisation_pct)
     host, member = tenure_scores(frame, config)
     return Sites(frame, frame["site_id"].to_numpy(dtype=object), xy, services, offers, eligible, anchor,
-                 _text(frame, "owner", fallback="owner_type"), _number(frame, "floor_area_m2"),
+                 owner, _number(frame, "floor_area_m2"),
                  _number(frame, "annual_running_cost_gbp"), _number(frame, "disposal_value_gbp"), utilisation,
                  host, member, condition_scores(frame, config))
 
@@ -139,7 +154,7 @@ def _text(frame: pd.DataFrame, column: str, fallback: str | None = None) -> np.n
     values = frame[column] if column in frame else pd.Series(np.nan, index=frame.index)
     if fallback is not None and fallback in frame:
         values = values.where(values.notna(), frame[fallback])
-    return values.fillna("").astype(str).str.strip().to_numpy(dtype=object)
+    return values.astype(object).fillna("").astype(str).str.strip().to_numpy(dtype=object)
 
 
 def tenure_scores(frame: pd.DataFrame, config: ColocateConfig) -> tuple[np.ndarray, np.ndarray]:
