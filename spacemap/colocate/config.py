@@ -78,6 +78,7 @@ class ColocateConfig:
     shared_within_m: float = 30.0
     # [report]
     report_top: int = 10
+    source: str = field(default="the default settings", compare=False)  # where the settings came from
 
     def cutoffs(self) -> tuple[float, float]:
         """(urban, rural) group cut-offs in metres; both the given distance when one is set."""
@@ -154,7 +155,7 @@ def parse_config(data: dict[str, Any], source: str) -> ColocateConfig:
     if "condition" in data:
         changes["condition_scores"] = _scores(_table(data, "condition", source), config.condition_scores,
                                               "condition", source)
-    return replace(config, **changes)
+    return replace(config, source=source, **changes)
 
 
 def _table(data: dict, section: str, source: str) -> dict:
@@ -273,4 +274,5 @@ def _toml(value: Any) -> str:
 
 def settings_dict(config: ColocateConfig) -> dict[str, Any]:
     """Plain values for the manifest."""
-    return {f.name: (list(v) if isinstance(v := getattr(config, f.name), tuple) else v) for f in fields(config)}
+    return {f.name: (list(v) if isinstance(v := getattr(config, f.name), tuple) else v) for f in fields(config)
+            if f.name != "source"}

@@ -95,14 +95,14 @@ def check_partners(sites: Sites, source: str) -> None:
                          "(the owner_type column)")
 
 
-def check_owners(partners: tuple[str, ...], owners: np.ndarray, source: str) -> None:
+def check_owners(partners: tuple[str, ...], owners: np.ndarray, source: str, settings: str) -> None:
     """Every partner named in the config must own a service site of the estate."""
     known = sorted(set(owners) - {""})
     for partner in partners:
         if partner not in known:
             near = [o for o in known if partner.lower() in o.lower() or o.lower() in partner.lower()][:3]
             hint = f" (did you mean {', '.join(repr(o) for o in near)}?)" if near else ""
-            raise ConfigError(f"[candidates] partners: unknown owner '{partner}'{hint}; the owners of service sites "
+            raise ConfigError(f"{settings}: [candidates] partners: unknown owner '{partner}'{hint}; the owners of service sites "
                               f"in {source} are {', '.join(known[:12])}{' …' if len(known) > 12 else ''}")
 
 
@@ -123,7 +123,7 @@ def build_sites(estate: gpd.GeoDataFrame, config: ColocateConfig, source: str = 
     eligible = np.array([not (set(items) & excluded) for items in lists], dtype=bool)
     owner = _text(frame, "owner", fallback="owner_type")
     if config.partners:
-        check_owners(config.partners, owner, source)
+        check_owners(config.partners, owner, source, config.source)
         eligible &= np.isin(owner, list(config.partners))
     anchors = set(config.anchor_services)
     anchor = np.array([bool(set(items) & anchors) for items in lists], dtype=bool)
