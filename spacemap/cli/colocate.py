@@ -15,9 +15,9 @@ from spacemap.colocate.report import colocate_report
 from spacemap.colocate.roles import role_counts
 from spacemap.colocate.scenario import scenario_from_ids
 from spacemap.errors import InputError
-from spacemap.io.colocate_files import read_colocate_config, read_scenario, write_colocate_gpkg
+from spacemap.io.colocate_files import read_colocate_config, read_scenario
 from spacemap.io.manifest import build_manifest
-from spacemap.io.output import staged_output, write_csv, write_json, write_text
+from spacemap.io.output import staged_output, write_csv, write_gpkg, write_json, write_text
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ def write_colocate_outputs(staging: Path, run: ColocationRun, manifest: dict) ->
     write_csv(staging / "candidates.csv", candidates.drop(columns="geometry"))
     shared = gpd.GeoDataFrame(run.shared, geometry=gpd.points_from_xy(run.shared["easting"], run.shared["northing"]),
                               crs="EPSG:27700")
-    write_colocate_gpkg(staging / "candidates.gpkg", {
+    write_gpkg(staging / "candidates.gpkg", {
         "candidates": _gpkg_ready(candidates), "links": run.links, "shared_sites": shared})
     write_csv(staging / "shared_sites.csv", run.shared)
     write_csv(staging / "segment_need.csv", run.need)

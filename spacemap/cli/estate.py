@@ -11,8 +11,7 @@ from spacemap.cli.options import input_path, output_option, overwrite_option
 from spacemap.estate.pipeline import build_estate, default_config_path
 from spacemap.estate.report import estate_report
 from spacemap.io.manifest import build_manifest
-from spacemap.io.output import staged_output, write_csv, write_json, write_text
-from spacemap.io.registers import write_estate_gpkg
+from spacemap.io.output import staged_output, write_csv, write_gpkg, write_json, write_text
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +41,7 @@ def estate(output: Path, overwrite: bool, config: Path | None) -> None:
                              for c in run.counts}},
     )
     with staged_output(output, overwrite) as staging:
-        write_estate_gpkg(staging / "estate.gpkg", {
+        write_gpkg(staging / "estate.gpkg", {
             "sites": sites.drop(columns=["easting", "northing"]),
             "occupancies": occupancies.drop(columns=["easting", "northing"]),
         })

@@ -12,7 +12,6 @@ import pyogrio
 from spacemap.colocate.config import ColocateConfig, parse_config
 from spacemap.colocate.scenario import Scenario, parse_scenario
 from spacemap.errors import ConfigError, InputError, SchemaError, where
-from spacemap.io.registers import pyogrio_fixed_date
 from spacemap.io.tables import read_segments_lookup
 
 CATCHMENT_SITE_COLUMNS = ("site_id", "main_site_id")
@@ -103,14 +102,3 @@ def read_catchment_table(path: str | Path) -> pd.DataFrame:
         raise SchemaError(f"{where(path, 1)}: needs oa_code, service and site_id (or main_site_id) columns")
     table = table.rename(columns={site: "site_id"})[["oa_code", "service", "site_id"]]
     return table[table["site_id"].str.strip() != ""].reset_index(drop=True)
-
-
-def write_colocate_gpkg(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
-    """The candidates, links and shared sites as layers of one GeoPackage (same inputs → same file)."""
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-    tmp.unlink(missing_ok=True)
-    with pyogrio_fixed_date():
-        for layer, frame in layers.items():
-            frame.to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio")
-    tmp.replace(path)
-    return path

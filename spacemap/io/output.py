@@ -84,11 +84,21 @@ def write_csv(path: Path, frame: pd.DataFrame, float_format: str | None = "%.10g
 
 
 def write_gpkg(path: Path, layers: dict[str, Any]) -> Path:
-    """Write GeoDataFrames as the layers of one GeoPackage (QGIS opens it), atomically."""
+    """Write GeoDataFrames as the layers of one GeoPackage (QGIS opens it), atomically.
+
+    GDAL's timestamp in the GeoPackage metadata is pinned, so the same layers give the
+    same bytes.
+    """
+    import pyogrio
+
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp.gpkg")
     tmp.unlink(missing_ok=True)
-    for layer, frame in layers.items():
-        frame.to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2000-01-01T00:00:00.000Z"})
+    try:
+        for layer, frame in layers.items():
+            frame.to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio")
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
     tmp.replace(path)
     return path

@@ -343,31 +343,3 @@ def read_assumption_table(path: Path) -> pd.DataFrame:
     except (pd.errors.ParserError, UnicodeDecodeError) as error:
         detail = " ".join(str(error).split())
         raise InputError(f"assumption table {path} is not a readable UTF-8 CSV ({detail})") from error
-
-
-# ---- output ------------------------------------------------------------------------------
-
-def write_estate_gpkg(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
-    """Write the estate layers into one GeoPackage (atomically: temp file, then rename).
-
-    Text columns are written as text and missing values as NULL, so QGIS and other
-    GIS read the same types whatever pandas inferred.
-    """
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-    tmp.unlink(missing_ok=True)
-    with pyogrio_fixed_date():
-        for layer, frame in layers.items():
-            frame.to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio")
-    tmp.replace(path)
-    return path
-
-
-class pyogrio_fixed_date:
-    """Pin GDAL's timestamp in GeoPackage metadata so the same estate gives the same file."""
-
-    def __enter__(self):
-        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2000-01-01T00:00:00.000Z"})
-
-    def __exit__(self, *exc):
-        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
-        return False

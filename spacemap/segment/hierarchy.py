@@ -2,11 +2,13 @@
 
 Tier 1 is k-means on all Output Areas; every later tier splits each segment of the
 tier above on its own OAs. How a tier's total is shared among its parents is
-either given per parent (``splits``) or follows the D'Hondt rule on within-cluster
-sum of squares: every parent gets one sub-segment, then each further one goes in
-turn to the parent with the largest WCSS per sub-segment already given (so a
-loose, varied segment is split more finely than a tight one). A parent never gets
-more sub-segments than it has distinct OAs.
+either given per parent (``splits``) or follows the greatest-gain rule on
+within-cluster sum of squares (WCSS): every parent gets one sub-segment, then each
+further one goes in turn to the parent whose WCSS falls most when it is split into
+one more sub-segment (found by a quick many-start k-means, ``ALLOCATION_SEARCH``).
+So a loose, varied segment is split more finely than a tight one, and the tier's
+total WCSS falls as far as each step can take it. A parent never gets more
+sub-segments than it has distinct OAs.
 
 Segments are ordered by size (largest first) within their parent and coded the
 OAC way: ``1``, ``1a``, ``1a1``, ``1a1a`` …
@@ -18,8 +20,10 @@ finest-tier segment index; :meth:`SegmentModel.assign` gives every tier.
 
 from __future__ import annotations
 
+import functools
 import logging
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -151,9 +155,7 @@ class SegmentModel(BaseEstimator):
         if given is not None:
             counts = _check_given(given, number, total, capacity)
         else:
-            spread = [wcss(Z[idx], np.zeros(len(idx), dtype=int), parent_centres[[p]])
-                      for p, idx in enumerate(members)]
-            counts = allocate(total, spread, capacity)
+            counts = allocate(total, _split_wcss(Z, members, parent_centres, self.random_state, number), capacity)
         centres, parents = [], []
         for p, (idx, k) in enumerate(zip(members, counts)):
             if k == 1 or len(idx) == 0:
@@ -183,16 +185,39 @@ def check_tiers(tiers) -> tuple[int, ...]:
     return values
 
 
-def allocate(total: int, spread: list[float], capacity: list[int]) -> list[int]:
-    """Share ``total`` sub-segments among parents by the D'Hondt rule on WCSS (see module doc)."""
+# The quick search that prices one more split of a parent when a tier's total is shared out.
+ALLOCATION_SEARCH = KMeansSettings(starts=10, patience=5, refine=1)
+
+
+def allocate(total: int, wcss_at: Callable[[int, int], float], capacity: list[int]) -> list[int]:
+    """Share ``total`` sub-segments among parents by the greatest-gain rule (see module doc).
+
+    ``wcss_at(p, k)`` is parent p's WCSS when split into k sub-segments. Ties go to the
+    first parent.
+    """
     counts = [1 if c > 0 else 0 for c in capacity]
     for _ in range(total - sum(counts)):
-        quotients = [s / n if n < c else -1.0 for s, n, c in zip(spread, counts, capacity)]
-        best = int(np.argmax(quotients))
-        if quotients[best] < 0:
+        gains = [wcss_at(p, n) - wcss_at(p, n + 1) if 0 < n < c else -np.inf
+                 for p, (n, c) in enumerate(zip(counts, capacity))]
+        best = int(np.argmax(gains))
+        if gains[best] == -np.inf:
             raise InputError(f"the segments above have too few distinct OAs to make {total} sub-segments")
         counts[best] += 1
     return counts
+
+
+def _split_wcss(Z: np.ndarray, members: list[np.ndarray], centres: np.ndarray, seed: int,
+                number: int) -> Callable[[int, int], float]:
+    """wcss_at(p, k) for :func:`allocate`: parent p's WCSS at k sub-segments (quick search, remembered)."""
+    @functools.cache
+    def wcss_at(p: int, k: int) -> float:
+        rows = Z[members[p]]
+        if k == 1:
+            return wcss(rows, np.zeros(len(rows), dtype=int), centres[[p]])
+        found = many_start_kmeans(rows, k, seed_for(seed, number, p, k), ALLOCATION_SEARCH)
+        return float(nearest(rows, found)[1].sum())
+
+    return wcss_at
 
 
 def _check_given(given, number: int, total: int, capacity: list[int]) -> list[int]:

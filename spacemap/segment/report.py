@@ -85,9 +85,9 @@ def _split_rule(model: SegmentModel) -> str:
         return "One tier only."
     if model.splits:
         return "Sub-segments per parent were given by the user (--split)."
-    return ("Each lower tier's total is shared among the parent segments by the D'Hondt rule on WCSS: every "
-            "parent gets one sub-segment, then each further one goes to the parent with the largest WCSS per "
-            "sub-segment already given.")
+    return ("Each lower tier's total is shared among the parent segments by the greatest-gain rule on WCSS: "
+            "every parent gets one sub-segment, then each further one goes to the parent whose within-cluster sum "
+            "of squares falls most when it is split once more.")
 
 
 def _cell(text: str) -> str:

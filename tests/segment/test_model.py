@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.cluster import KMeans
@@ -70,12 +71,38 @@ def test_same_seed_same_model_other_seed_same_partition(fitted):
         assert np.array_equal(a, b)
 
 
-def test_dhondt_allocation_by_hand():
-    # 10 sub-segments among spreads 6, 3, 1: each gets 1, then quotients 6/1, 6/2, 3/1=3 (tie: first), 6/3=2 …
-    assert allocate(7, [6.0, 3.0, 1.0], [100, 100, 100]) == [4, 2, 1]
-    assert allocate(4, [6.0, 3.0, 1.0], [1, 100, 100]) == [1, 2, 1]   # capacity caps the first parent
+def test_greatest_gain_allocation_by_hand():
+    # WCSS of three parents at 1, 2, 3, 4 sub-segments. Each gets one; then the gains are
+    # 10−4=6, 9−3=6, 2−1.5 → the first (tie: first parent); then 4−3=1, 6, .5 → the second;
+    # then 1, 3−2.5=.5, .5 → the first again.
+    table = [[10.0, 4.0, 3.0, 2.9], [9.0, 3.0, 2.5, 2.4], [2.0, 1.5, 1.0, 0.9]]
+    calls: list[tuple[int, int]] = []
+
+    def wcss_at(p, k):
+        calls.append((p, k))
+        return table[p][k - 1]
+
+    assert allocate(6, wcss_at, [100, 100, 100]) == [3, 2, 1]
+    assert allocate(5, wcss_at, [1, 100, 100]) == [1, 3, 1]   # capacity caps the first parent
+    assert (0, 2) not in calls[-6:]                             # a capped parent is not priced
     with pytest.raises(InputError, match="too few distinct OAs"):
-        allocate(5, [1.0, 1.0], [2, 2])
+        allocate(5, wcss_at, [2, 2, 0])
+
+
+def test_greatest_gain_beats_proportional_shares_on_nested_clusters():
+    # Parent 0 is one loose blob (big WCSS, little gained by splitting); parent 1 holds three
+    # tight clusters (smaller WCSS, all of it gained by splitting into three). Total 4:
+    # proportional-to-WCSS shares would give parent 0 the extra sub-segments.
+    rng = np.random.default_rng(0)
+    blob = rng.normal(0, 1.0, (600, 2))
+    tight = np.vstack([rng.normal(c, 0.05, (200, 2)) for c in ((10, 10), (12, 10), (11, 12))])
+    X = pd.DataFrame(np.vstack([blob, tight]) + 20, columns=["a", "b"])
+    X.insert(0, "oa_code", [f"E{i:05d}" for i in range(len(X))])
+    model = SegmentModel(tiers=(2, 4), starts=10, skew="none", standardise="zscore", random_state=1).fit(X)
+    tight_parent = np.bincount(model.tier_labels_[600:, 0]).argmax()
+    assert (model.tier_labels_[600:, 0] == tight_parent).all() and (model.tier_labels_[:600, 0] != tight_parent).all()
+    sizes = np.bincount(model.parents_[-1], minlength=2)
+    assert sizes[tight_parent] == 3 and sizes[1 - tight_parent] == 1
 
 
 @pytest.mark.parametrize("tiers, message", [
