@@ -66,7 +66,7 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
 def cli(verbose: int, quiet: bool) -> None:
     """Map a partnership's public estate against the people it serves.
 
-    Example: spacemap census -o out/census
+    Example: spacemap colocate -o out/colocate
     """
     _configure_logging(verbose, quiet)
 
