@@ -19,6 +19,8 @@ _COMMANDS = {
     "census": "spacemap.cli.census:census",
     "colocate": "spacemap.cli.colocate:colocate",
     "estate": "spacemap.cli.estate:estate",
+    "locality": "spacemap.cli.locality:locality",
+    "map": "spacemap.cli.map:map_command",
     "refresh": "spacemap.cli.refresh:refresh",
     "segment": "spacemap.cli.segment:segment",
     "services": "spacemap.cli.services:services",

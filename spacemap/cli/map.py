@@ -1,0 +1,131 @@
+"""``spacemap map``: self-contained interactive HTML maps of every theme, and an index page."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+import geopandas as gpd
+import pandas as pd
+
+from spacemap.cli.options import input_path, output_option, overwrite_option, seed_option
+from spacemap.errors import InputError
+from spacemap.io.boundaries import read_boundaries
+from spacemap.io.manifest import build_manifest
+from spacemap.io.output import staged_output, write_json, write_text
+from spacemap.maps.atlas import MapInputs, build_atlas
+from spacemap.maps.budget import DEFAULT_MAX_MB
+from spacemap.maps.geometry import DEFAULT_SIMPLIFY_M
+
+log = logging.getLogger(__name__)
+
+max_mb_option = click.option("--max-mb", type=float, default=DEFAULT_MAX_MB, show_default=True,
+                             help="Largest page in MB; a bigger map is split into parts with an overview page.")
+simplify_option = click.option("--simplify-m", type=click.FloatRange(min=0), default=DEFAULT_SIMPLIFY_M,
+                               show_default=True, help="Simplification tolerance in metres (shared edges kept).")
+
+
+@click.command(name="map")
+@output_option
+@overwrite_option
+@seed_option
+@click.option("--segments", type=input_path(), default=None,
+              help="A spacemap segment output folder (oa_segments.gpkg, profiles.csv).")
+@click.option("--estate", type=input_path(), default=None, help="A spacemap estate output folder or its estate.gpkg.")
+@click.option("--services", type=input_path(file_okay=False), default=None,
+              help="A spacemap services output folder (service_use_oa.csv, access_oa.csv, catchments_oa.csv).")
+@click.option("--colocate", type=input_path(file_okay=False), default=None,
+              help="A spacemap colocate output folder (candidates.gpkg).")
+@click.option("--boundaries", type=input_path(), default=None,
+              help="OA boundaries (GeoJSON, GPKG, SHP) when --segments is not given.")
+@click.option("--crs", default=None, help="CRS of the boundaries when the file declares none, e.g. EPSG:27700.")
+@click.option("--area-name", default=None, help="Name of the area in the page titles.")
+@max_mb_option
+@simplify_option
+def map_command(output: Path, overwrite: bool, seed: int, segments, estate, services, colocate, boundaries, crs,
+                area_name, max_mb, simplify_m) -> None:
+    """Draw the segments, estate, service use, access and co-location maps.
+
+    With no run folders it runs what it needs on the embedded default area; given run
+    folders, it draws just those themes. Writes one self-contained page per theme
+    (maps/*.html, split when over --max-mb) and index.html.
+
+    Example: spacemap map -o out/maps
+    """
+    given = [segments, estate, services, colocate]
+    if any(path is not None for path in given):
+        inputs, files = read_run_folders(segments, estate, services, colocate, boundaries, crs, area_name)
+    else:
+        from spacemap.maps.default_run import default_map_inputs
+
+        inputs, files = default_map_inputs(seed)
+        inputs.area_name = area_name or inputs.area_name
+    pages = build_atlas(inputs, max_mb=max_mb, simplify_m=simplify_m)
+    options = {"segments": segments, "estate": estate, "services": services, "colocate": colocate,
+               "boundaries": boundaries, "crs": crs, "area_name": area_name, "max_mb": max_mb,
+               "simplify_m": simplify_m}
+    manifest = build_manifest("map", options, files, seed=seed, extra={
+        "pages": {name: len(html.encode("utf-8")) for name, html in sorted(pages.items())}})
+    with staged_output(output, overwrite) as staging:
+        for name, html in pages.items():
+            write_text(staging / name, html)
+        write_json(staging / "manifest.json", manifest)
+    log.info("Wrote %d map pages to %s (open %s)", len(pages) - 1, output, output / "index.html")
+
+
+def read_run_folders(segments, estate, services, colocate, boundaries, crs, area_name) -> tuple[MapInputs, list]:
+    """The themes of the run folders given (and the boundaries to draw them on)."""
+    files: list[Path] = []
+    oa_segments = profiles = None
+    bounds = None
+    if segments is not None:
+        path = _need(Path(segments) / "oa_segments.gpkg")
+        layer = gpd.read_file(path, engine="pyogrio")
+        oa_segments = pd.DataFrame(layer.drop(columns="geometry"))
+        bounds = layer[["oa_code", "geometry"]]
+        profiles_path = Path(segments) / "profiles.csv"
+        profiles = pd.read_csv(profiles_path, dtype={"code": str, "parent_code": str}) if profiles_path.is_file() else None
+        files += [path] + ([profiles_path] if profiles is not None else [])
+    if boundaries is not None:
+        bounds = read_boundaries(Path(boundaries), crs=crs)
+        files.append(Path(boundaries))
+    if bounds is None:
+        from spacemap.io.embedded import default_boundaries
+
+        bounds = read_boundaries(default_boundaries())
+    sites = None
+    if estate is not None:
+        from spacemap.colocate.pipeline import load_estate
+
+        sites, _, estate_files, _ = load_estate(Path(estate))
+        files += estate_files
+    service_use = access = catchments = None
+    if services is not None:
+        folder = Path(services)
+        service_use = _csv(folder / "service_use_oa.csv", files)
+        access = _csv(folder / "access_oa.csv", files, required=False)
+        catchments = _csv(folder / "catchments_oa.csv", files, required=False)
+    candidates = links = None
+    if colocate is not None:
+        path = _need(Path(colocate) / "candidates.gpkg")
+        candidates = gpd.read_file(path, layer="candidates", engine="pyogrio")
+        links = gpd.read_file(path, layer="links", engine="pyogrio")
+        files.append(path)
+    name = area_name or "the area"
+    return MapInputs(boundaries=bounds, area_name=name, oa_segments=oa_segments, profiles=profiles, sites=sites,
+                     service_use=service_use, access=access, catchments=catchments, candidates=candidates,
+                     links=links), files
+
+
+def _need(path: Path) -> Path:
+    if not path.is_file():
+        raise InputError(f"{path} does not exist; give the output folder of the spacemap command that writes it")
+    return path
+
+
+def _csv(path: Path, files: list, required: bool = True) -> pd.DataFrame | None:
+    if not path.is_file() and not required:
+        return None
+    files.append(_need(path))
+    return pd.read_csv(path, dtype={"oa_code": str, "main_site_id": str, "service": str, "record_type": str})

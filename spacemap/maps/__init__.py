@@ -1,0 +1,1 @@
+"""Self-contained interactive HTML maps and locality packs."""
