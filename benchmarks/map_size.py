@@ -7,6 +7,11 @@ England & Wales (188,880 OAs) is split into parts of at most --max-mb each.
 
     python benchmarks/map_size.py            # both sizes (a couple of minutes)
     python benchmarks/map_size.py --oas 3300
+    python benchmarks/map_size.py --oas 3300 --folium   # also folium's own GeoJson layer, for comparison
+
+With ``--folium`` the same simplified polygons are also drawn the plain folium way
+(``folium.GeoJson`` with a ``style_function`` and a ``GeoJsonTooltip``, one style per
+feature) and that page's size is printed beside spacemap's.
 """
 
 from __future__ import annotations
@@ -64,10 +69,30 @@ def measure(n: int, max_mb: float) -> dict:
             "generate_s": made - start, "build_s": done - made}
 
 
+def folium_geojson_mb(n: int) -> float:
+    """Size of the same tier-1 map drawn with folium.GeoJson (styles repeated per feature)."""
+    import folium
+
+    from spacemap.maps.geometry import simplify_coverage
+
+    oas = synthetic_oas(n)
+    segments = synthetic_segments(oas["oa_code"])
+    frame = simplify_coverage(oas).merge(segments, on="oa_code").to_crs("EPSG:4326")
+    colours = dict(zip(sorted(frame["tier1_code"].unique()), ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                                                             "#8c564b", "#e377c2", "#7f7f7f"]))
+    fmap = folium.Map(tiles=None)
+    folium.GeoJson(frame[["oa_code", "tier1_name", "tier1_code", "geometry"]],
+                   style_function=lambda f: {"fillColor": colours[f["properties"]["tier1_code"]], "weight": 0.6,
+                                             "color": "#555555", "fillOpacity": 0.75},
+                   tooltip=folium.GeoJsonTooltip(["oa_code", "tier1_name"])).add_to(fmap)
+    return len(fmap.get_root().render().encode("utf-8")) / 1e6
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--oas", type=int, nargs="*", default=[3300, 188_880])
     parser.add_argument("--max-mb", type=float, default=2.5)
+    parser.add_argument("--folium", action="store_true", help="also measure folium's GeoJson layer")
     args = parser.parse_args()
     results = []
     for n in args.oas:
@@ -76,6 +101,9 @@ def main() -> None:
         print(f"{r['oas']:>7,} OAs ({r['vertices_in']:,} vertices in, coverage {r['coverage']}): "
               f"{r['pages']} page(s), largest {r['largest_mb']:.2f} MB, total {r['total_mb']:.1f} MB; "
               f"built in {r['build_s']:.1f} s (tessellation {r['generate_s']:.1f} s)", flush=True)
+        if args.folium:
+            print(f"{n:>7,} OAs with folium.GeoJson + style_function (one tier, no popups): "
+                  f"{folium_geojson_mb(n):.2f} MB", flush=True)
     ok = all(r["largest_mb"] <= args.max_mb for r in results)
     county = [r for r in results if r["oas"] <= 5000]
     summary = "; ".join(f"{r['oas']:,} OAs: {r['pages']} page(s), largest {r['largest_mb']:.2f} MB, "

@@ -18,6 +18,7 @@ from spacemap.errors import InputError
 from spacemap.io.colocate_files import read_colocate_config, read_scenario
 from spacemap.io.manifest import build_manifest
 from spacemap.io.output import staged_output, write_csv, write_gpkg, write_json, write_text
+from spacemap.maps.atlas import MapInputs, build_atlas
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,7 @@ def write_colocate_outputs(staging: Path, run: ColocationRun, manifest: dict) ->
         write_csv(staging / "optimise_access.csv", run.optimised.access)
     write_text(staging / "colocate_config.toml", config_toml(run.config))
     write_text(staging / "colocate_report.md", colocate_report(run))
-    _write_map(staging, run)
+    _write_maps(staging, run)
     write_json(staging / "manifest.json", manifest)
 
 
@@ -116,14 +117,17 @@ def _gpkg_ready(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return frame
 
 
-def _write_map(staging: Path, run: ColocationRun) -> None:
-    try:
-        from spacemap.maps.themes import colocation_page
-    except ImportError:
-        log.info("Maps were skipped: spacemap.maps is not installed")
+def _write_maps(staging: Path, run: ColocationRun) -> None:
+    """maps/: the co-location candidates, the estate and the segments, and an index page."""
+    area = run.inputs.area
+    if area.boundaries is None:
         return
-    html = colocation_page(run.candidates, run.links, sites=run.inputs.estate)
-    write_text(staging / "maps" / "colocation.html", html)
+    pages = build_atlas(MapInputs(
+        boundaries=area.boundaries, area_name=run.inputs.sources.get("area", "the area"),
+        oa_segments=area.segments_table(), profiles=run.inputs.profiles, sites=run.inputs.estate,
+        candidates=run.candidates, links=run.links))
+    for name, html in pages.items():
+        write_text(staging / "maps" / name, html)
 
 
 def _manifest_extra(run: ColocationRun) -> dict:

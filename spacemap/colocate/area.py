@@ -50,6 +50,14 @@ class Area:
     def finest(self) -> int:
         return max(self.tiers)
 
+    def segments_table(self) -> pd.DataFrame:
+        """oa_code and, per tier, tier<N>_code and tier<N>_name (as spacemap segment writes them)."""
+        table = pd.DataFrame({"oa_code": self.oa_codes})
+        for number, tier in sorted(self.tiers.items()):
+            table[f"tier{number}_code"] = np.asarray(tier.codes, dtype=object)[tier.labels]
+            table[f"tier{number}_name"] = np.asarray(tier.names, dtype=object)[tier.labels]
+        return table
+
 
 def polygon_points(boundaries: gpd.GeoDataFrame) -> np.ndarray:
     """Each polygon's centroid, or a point inside it where the centroid falls outside."""

@@ -170,11 +170,7 @@ def default_catchments(sites: gpd.GeoDataFrame, area: Area, seed: int) -> pd.Dat
     from spacemap.services.pipeline import ServiceSettings, build_service_use
 
     log.info("Service use: modelling where each GP practice's registered patients live")
-    segments = pd.DataFrame({"oa_code": area.oa_codes})
-    for number, tier in area.tiers.items():
-        segments[f"tier{number}_code"] = np.asarray(tier.codes, dtype=object)[tier.labels]
-        segments[f"tier{number}_name"] = np.asarray(tier.names, dtype=object)[tier.labels]
-    run = build_service_use(sites=sites, segments=segments, settings=ServiceSettings(seed=seed))
+    run = build_service_use(sites=sites, segments=area.segments_table(), settings=ServiceSettings(seed=seed))
     frames = [c.oas.rename(columns={"main_site_id": "site_id"})[["oa_code", "service", "site_id"]]
               for c in run.catchments]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["oa_code", "service", "site_id"])

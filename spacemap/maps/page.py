@@ -1,9 +1,13 @@
-"""One self-contained HTML page: vendored Leaflet, the page script and the data, all inline.
+"""One self-contained HTML page: a folium map with vendored Leaflet, the page script and the data inline.
 
-The page needs no network: Leaflet and its CSS are inlined (no CDN links) and the
-polygons are drawn from the embedded data; the OpenStreetMap base layer is an
-optional overlay that simply stays empty offline. The same page description always
-renders to the same bytes.
+folium builds the page (document, map, base layer, scale bar, fit to the area); the
+layers are drawn by ``static/spacemap.js`` from one compact data block — polygons
+encoded once, colours looked up per segment or class instead of a style per feature,
+which keeps a county of 3,300 OAs near 0.5 MB where folium's GeoJson layer with a
+style function is several times larger (``benchmarks/map_size.py --folium`` measures
+both). The page needs no network: Leaflet and its CSS are inlined (no CDN links);
+the OpenStreetMap base layer is an optional overlay that simply stays empty offline.
+Element ids are numbered, not random, so the same page always renders to the same bytes.
 """
 
 from __future__ import annotations
@@ -13,6 +17,10 @@ import copy
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+
+import folium
+from branca.element import Element, MacroElement
+from jinja2 import Template
 
 from spacemap.maps.geometry import PRECISION
 from spacemap.maps.text import esc, script_json
@@ -79,17 +87,68 @@ def page_data(page: Page) -> dict:
             "layers": layers, "legend": page.legend_html, "header": header_html(page)}
 
 
+class _Raw(Element):
+    """Text put into the page as it is (not read as a Jinja template, as branca's Element would)."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs) -> str:
+        return self.text
+
+
+class _SpacemapLayers(MacroElement):
+    """Calls the page script on folium's map once the map and its base layer exist."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            spacemapBuild({{ this._parent.get_name() }}, {{ this.tiles }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, tiles_name: str | None):
+        super().__init__()
+        self._name = "SpacemapLayers"
+        self.tiles = tiles_name or "null"
+
+
+def folium_map(page: Page) -> folium.Map:
+    """The folium map of a page: Leaflet inlined (no CDN), base layer, scale bar, data and the page script."""
+    figure = folium.Figure(title=page.title)
+    fmap = folium.Map(location=None, tiles=None, control_scale=True, zoom_snap=0.25, prefer_canvas=False)
+    fmap.default_js, fmap.default_css = [], []   # inlined below: the page works offline
+    figure.add_child(fmap)
+    fmap.fit_bounds(page.bounds)
+    tiles = None
+    if page.tiles:
+        tiles = folium.TileLayer("OpenStreetMap", overlay=True, control=False)
+        fmap.add_child(tiles)
+    layers = _SpacemapLayers(None)
+    fmap.add_child(layers)
+    header = figure.header
+    header.add_child(_Raw(f"<style>\n{_leaflet_css()}\n</style>\n<style>\n{_static('spacemap.css')}</style>"),
+                     name="spacemap_css")
+    header.add_child(_Raw(f"<script>\n{_leaflet_js()}\n</script>\n<script>\n{_static('spacemap.js')}</script>"),
+                     name="spacemap_js")
+    figure.html.add_child(_Raw(f'<script id="spacemap-data" type="application/json">'
+                                  f"{script_json(page_data(page))}</script>"), name="spacemap_data")
+    _fix_ids(figure)
+    layers.tiles = tiles.get_name() if tiles is not None else "null"
+    return fmap
+
+
+def _fix_ids(element, counter=None) -> None:
+    """Number folium's elements in order, instead of its random ids: same page, same bytes."""
+    counter = counter if counter is not None else iter(range(1_000_000))
+    element._id = f"{next(counter):04d}"
+    for child in element._children.values():
+        _fix_ids(child, counter)
+
+
 def render(page: Page) -> str:
     """The page as one HTML document."""
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        f"<title>{esc(page.title)}</title>\n"
-        f"<style>\n{_leaflet_css()}\n</style>\n<style>\n{_static('spacemap.css')}</style>\n"
-        f"<script>\n{_leaflet_js()}\n</script>\n</head>\n<body>\n<div id=\"map\"></div>\n"
-        f"<script id=\"spacemap-data\" type=\"application/json\">{script_json(page_data(page))}</script>\n"
-        f"<script>\n{_static('spacemap.js')}</script>\n</body>\n</html>\n"
-    )
+    return folium_map(page).get_root().render() + "\n"
 
 
 def plain_page(title: str, body_html: str, style: str = "") -> str:

@@ -33,7 +33,7 @@ def test_pages_are_self_contained(map_inputs):
     for name, html in build_atlas(map_inputs).items():
         assert "<script src" not in html and "<link" not in html and "url(http" not in html, name
         own = html.split('<script id="spacemap-data"')[-1]  # the page's data and script, after inlined Leaflet
-        urls = set(re.findall(r"https?://[^\"'\s)]+", own))
+        urls = set(re.findall(r"https?://[^\"'\s)\\]+", own))
         allowed = {"https://tile.openstreetmap.org/{z}/{x}/{y}.png", "https://www.openstreetmap.org/copyright",
                    "https://leafletjs.com", "http://www.w3.org/2000/svg"}
         assert urls <= allowed, (name, urls - allowed)

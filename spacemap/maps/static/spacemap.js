@@ -1,7 +1,8 @@
-/* spacemap map page: builds Leaflet layers from the JSON data block of the page.
+/* spacemap map page: builds Leaflet layers from the JSON data block of the page on the
+   map folium made (spacemapBuild(map, tiles) is called by the page's folium script).
    Every HTML fragment in the data was escaped when the page was built; raw strings
    (OA codes, asset names for the search box) go through esc() or textContent. */
-(function () {
+function spacemapBuild(map, tiles) {
   "use strict";
   var data = JSON.parse(document.getElementById("spacemap-data").textContent);
 
@@ -54,20 +55,10 @@
     return formatNumber(value, layer.digits) + (layer.unit || "");
   }
 
-  var map = L.map("map", {zoomSnap: 0.25, preferCanvas: false});
-  map.fitBounds(data.bounds);
-  L.control.scale({imperial: false}).addTo(map);
 
   var overlays = {}, layerList = [], searchIndex = {};
 
-  if (data.tiles) {
-    var tiles = L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
-      maxZoom: 19,
-      attribution: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
-    });
-    tiles.addTo(map);
-    overlays["Base map (OpenStreetMap, online only)"] = tiles;
-  }
+  if (tiles) overlays["Base map (OpenStreetMap, online only)"] = tiles;
 
   function polygonLayer(spec) {
     var shape = data.shapes[spec.shape];
@@ -233,4 +224,4 @@
   fullscreen.addTo(map);
 
   window.spacemap = {map: map, layers: layerList, overlays: overlays, search: searchIndex};
-})();
+}
