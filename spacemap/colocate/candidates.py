@@ -136,7 +136,9 @@ def candidate_table(context: Context, scored: Scored | None) -> gpd.GeoDataFrame
     """One row per group, best score first: identity, components, normalised components, score, reasons."""
     sites, area = context.sites, context.area
     if scored is None:
-        return gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=BNG))
+        codes = context.area.tier(context.config.equity_tier).codes
+        columns = _ordered_columns(None, [f"access_change_m_{code}" for code in codes])
+        return gpd.GeoDataFrame(pd.DataFrame(columns=columns), geometry=gpd.GeoSeries([], crs=BNG))
     moves, table = scored.moves, scored.table.copy()
     frame = sites.frame
     names = frame["name"].fillna(frame["site_id"]).to_numpy(dtype=object) if "name" in frame else sites.ids
@@ -182,7 +184,8 @@ def candidate_table(context: Context, scored: Scored | None) -> gpd.GeoDataFrame
     return gpd.GeoDataFrame(result[ordered], geometry=geometry, crs=BNG)
 
 
-def _ordered_columns(columns: list[str], segment_columns: list[str]) -> list[str]:
+def _ordered_columns(columns: list[str] | None, segment_columns: list[str]) -> list[str]:
+    """The output's columns in order (those of ``columns`` only; every one when None)."""
     identity = ["candidate_id", "rank", "host_site_id", "host_name", "host_owner", "host_owner_type",
                 "member_site_ids", "member_names", "member_owners", "owners", "owner_types", "services", "n_sites",
                 "setting"]
@@ -192,7 +195,7 @@ def _ordered_columns(columns: list[str], segment_columns: list[str]) -> list[str
            "priority_access_change_m", *segment_columns, "equity_flag"]
     normalised = [f"{name}_n" for name in WEIGHT_NAMES]
     tail = ["weight_available", "components_available", "score", "reasons", "easting", "northing"]
-    return [c for c in identity + raw + normalised + tail if c in columns]
+    return [c for c in identity + raw + normalised + tail if columns is None or c in columns]
 
 
 def link_table(candidates: gpd.GeoDataFrame, sites: Sites) -> gpd.GeoDataFrame:

@@ -12,8 +12,9 @@ A mixed-integer programme solved by HiGHS (scipy.optimize.milp)::
 ``N_s(i)`` are the sites offering s within ``standard_m`` of OA i's point (KD-tree
 pairs, held in scipy.sparse matrices). Only existing sites are used. Sites that may be
 grouped (no excluded service) and offer only the optimised services are decisions; every
-other site stays open. An OA with no site of a type within the standard today cannot be
-helped by closing sites and is left out (counted in the report).
+other site stays open. An OA with no site of a type within the standard today must keep
+one no further than its nearest today: closing sites never pushes it further out (such
+OAs are counted in the report).
 
 cost_j is the site's annual running cost; where the register has none it is the median
 of the known costs of the decision sites (or 1 for every site when none is known: the
@@ -71,10 +72,29 @@ def site_costs(sites: Sites, decision: np.ndarray, missing_cost) -> tuple[np.nda
     return cost, basis, f"running cost where the register has it, else {words}"
 
 
-def coverage_pairs(points: np.ndarray, xy: np.ndarray, members: np.ndarray, standard_m: float) -> sparse.csr_matrix:
-    """OA × member-site pairs within the standard (metres), as a sparse 0/1 matrix."""
-    found = cKDTree(xy[members]).sparse_distance_matrix(cKDTree(points), standard_m, output_type="ndarray")
-    return sparse.csr_matrix((np.ones(len(found)), (found["j"], found["i"])), shape=(len(points), len(members)))
+def coverage_pairs(points: np.ndarray, xy: np.ndarray, members: np.ndarray,
+                   standard_m: float) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """OA × member-site pairs that keep each OA served, and which OAs are beyond the standard today.
+
+    An OA with a member within the standard may use any member within it; an OA beyond
+    the standard today may use any member no further than its nearest one today (it must
+    not get worse), so closing sites never pushes the worst served further out.
+    """
+    tree = cKDTree(xy[members])
+    found = tree.sparse_distance_matrix(cKDTree(points), standard_m, output_type="ndarray")
+    rows, cols = found["j"].astype(np.int64), found["i"].astype(np.int64)
+    reached = np.zeros(len(points), dtype=bool)
+    reached[rows] = True
+    beyond = np.flatnonzero(~reached)
+    if len(beyond):
+        nearest_m, _ = tree.query(points[beyond], k=1)
+        lists = tree.query_ball_point(points[beyond], r=nearest_m + 0.5)
+        sizes = np.fromiter((len(item) for item in lists), dtype=np.int64, count=len(lists))
+        rows = np.concatenate([rows, np.repeat(beyond, sizes)])
+        cols = np.concatenate([cols, np.fromiter((j for item in lists for j in item), dtype=np.int64,
+                                                 count=int(sizes.sum()))])
+    matrix = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(points), len(members)))
+    return matrix, ~reached
 
 
 def decisions(sites: Sites, config: ColocateConfig) -> tuple[np.ndarray, list[int]]:
@@ -103,11 +123,11 @@ def optimise_sites(area: Area, sites: Sites, catchments: Catchments, config: Col
     for j in columns:
         service = sites.services[j]
         members = np.flatnonzero(sites.offers[:, j])
-        pairs = coverage_pairs(area.points, sites.xy, members, config.standard_m)
+        pairs, beyond = coverage_pairs(area.points, sites.xy, members, config.standard_m)
         reach = np.diff(pairs.indptr) > 0
         people = area.residents
-        uncovered.append({"service": service, "oas": int((~reach & (people > 0)).sum()),
-                          "residents": float(people[~reach].sum())})
+        uncovered.append({"service": service, "oas": int((beyond & (people > 0)).sum()),
+                          "residents": float(people[beyond].sum())})
         rows = pairs[reach & (people > 0)]
         coverage[service] = (members, rows)
         capacity = _capacity(sites, catchments, area, j, members)
@@ -124,6 +144,10 @@ def optimise_sites(area: Area, sites: Sites, catchments: Catchments, config: Col
              n_vars, total_rows, config.standard_m)
     found = milp(costs, integrality=integrality, bounds=Bounds(lower, np.ones(n_vars)), constraints=constraints,
                  options={"disp": False, "presolve": True, "time_limit": 300.0})
+    if found.status == 1:
+        raise ModelError(f"the optimisation stopped at its time limit before proving a solution ({found.message}); "
+                         f"it had {n_vars:,} variables — optimise fewer service types ([optimise] services) or a "
+                         "smaller area")
     if found.status != 0 or found.x is None:
         raise ModelError(f"the optimisation found no solution ({found.message}); with the capacities given no set "
                          "of sites keeps every OA within the standard — raise --standard-m or check utilisation")

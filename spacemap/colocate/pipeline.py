@@ -25,8 +25,8 @@ from spacemap.colocate.optimise import OptimiseResult, optimise_sites
 from spacemap.colocate.roles import site_roles
 from spacemap.colocate.scenario import Scenario, ScenarioResult, check_ids, evaluate_scenario
 from spacemap.colocate.shared import shared_sites
-from spacemap.colocate.sites import Sites, build_sites, check_partners
-from spacemap.errors import ConfigError
+from spacemap.colocate.sites import Sites, build_sites, check_estate, check_partners
+from spacemap.errors import ConfigError, InputError
 
 if TYPE_CHECKING:
     from spacemap.estate.pipeline import EstateRun
@@ -36,6 +36,7 @@ from spacemap.io.embedded import assets_dir, describe_path
 log = logging.getLogger(__name__)
 
 DEFAULT_CONFIG = "colocate.toml"
+BNG = "EPSG:27700"
 
 
 def default_config_path() -> Path:
@@ -84,6 +85,11 @@ def colocate(inputs: ColocateInputs, config: ColocateConfig = ColocateConfig(), 
         if tier is not None and tier not in area.tiers:
             raise ConfigError(f"{label} = {tier}, but the segments have tiers {', '.join(map(str, area.tiers))}")
     source = inputs.sources.get("estate", "the estate")
+    check_estate(inputs.estate, source)
+    if inputs.estate.crs is None:
+        raise InputError(f"{source}: the sites have no coordinate reference system; give them in EPSG:27700")
+    if inputs.estate.crs != BNG:
+        inputs = replace(inputs, estate=inputs.estate.to_crs(BNG))
     sites = build_sites(inputs.estate, config, source)
     check_partners(sites, source)
     if scenario is not None:

@@ -202,9 +202,10 @@ def _scenario_lines(result: ScenarioResult, title: str) -> list[str]:
              f"Floor area released {area} ({t['floor_area_unknown_sites']} sites with no floor area in the register); "
              f"running cost saved {money(t['running_cost_saved_gbp'])} a year ({t['running_cost_unknown_sites']} "
              f"unknown); capital receipt {money(t['capital_receipt_gbp'])} ({t['capital_receipt_unknown_sites']} "
-             f"unknown). Residents further from a service: {t['residents_further']:,.0f}; beyond "
-             f"{t['standard_m']:,.0f} m: {t['beyond_standard_before']:,.0f} before, {t['beyond_standard_after']:,.0f} "
-             "after (resident-services).", ""]
+             f"unknown). Further from a service: {t['resident_uses_further']:,.0f}; left with no site of a type: "
+             f"{t['resident_uses_losing_service']:,.0f}; beyond {t['standard_m']:,.0f} m: "
+             f"{t['beyond_standard_before']:,.0f} before, {t['beyond_standard_after']:,.0f} after (residents counted "
+             "once per service).", ""]
     access = result.access[result.access["residents_affected"] > 0]
     rows = [[r.service, r.segment_code, r.segment_name, r.priority, r.residents_affected, r.mean_change_affected_m,
              r.max_increase_m, r.flag] for r in access.itertuples()]
@@ -212,7 +213,7 @@ def _scenario_lines(result: ScenarioResult, title: str) -> list[str]:
                      "largest increase (m)", "flag"], rows) if rows else ["No resident's access changes.", ""]
     if len(result.flagged):
         names = ", ".join(sorted({f"{r.segment_name} ({r.service})" for r in result.flagged.itertuples()}))
-        lines += [f"**Equity flag**: priority segments further away: {names}.", ""]
+        lines += [f"**Equity flag**: priority segments further away or left without the service: {names}.", ""]
     return lines
 
 
@@ -236,7 +237,8 @@ def _optimisation(run: ColocationRun) -> list[str]:
              f"close, **{len(result.closed)} close** and {int((decided['decision'] == 'keep').sum())} stay "
              "(`optimise_sites.csv`, with the reason for each).", ""]
     if uncovered:
-        lines += ["OAs with no site of the type within the standard today (closing sites cannot help them):", "",
+        lines += ["OAs with no site of the type within the standard today (they keep a site no further than their "
+                  "nearest today):", "",
                   *_table(["service", "OAs", "residents"], uncovered)]
     return lines + _scenario_lines(run.optimised, "Access after the optimised closures")[2:]
 

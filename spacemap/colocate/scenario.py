@@ -10,9 +10,10 @@ A scenario file::
 Access is the distance from every OA to the nearest site of each service type, before
 and after (the host of a move offers the moved services afterwards), summarised per
 segment of the equity tier and per service: residents, mean distance before and after,
-the mean change for the residents whose distance changes, residents further away, and
-residents beyond the distance standard. A priority segment whose affected residents are
-on average more than ``flag_increase_m`` further away is flagged. Floor area, running
+the mean change for the residents whose distance changes, residents further away,
+residents left with no site of the type at all, and residents beyond the distance
+standard. A priority segment whose affected residents are on average more than
+``flag_increase_m`` further away, or who lose the service outright, is flagged. Floor area, running
 cost and capital receipt released are the closing sites' values where the register has
 them; the rest are counted as unknown, not guessed.
 """
@@ -153,8 +154,8 @@ def evaluate_scenario(scenario: Scenario, estate: pd.DataFrame, sites: Sites, ar
     access = access_table(touched, before, after, area, tier, need, config)
     flagged = access[(access["priority"] == True) & (access["flag"] == True)]  # noqa: E712 (nullable)
     totals = _totals(released, access, config)
-    log.info("Scenario '%s': %d sites close; %d residents further from a service", scenario.name,
-             len(scenario.close), totals["residents_further"])
+    log.info("Scenario '%s': %d sites close; %d resident-service uses further away, %d with no site left",
+             scenario.name, len(scenario.close), totals["resident_uses_further"], totals["resident_uses_losing_service"])
     return ScenarioResult(scenario, released, access, totals, flagged.reset_index(drop=True))
 
 
@@ -173,27 +174,39 @@ def access_table(services: list[str], before: np.ndarray, after: np.ndarray, are
             rows.append(_access_row(service, code, "all residents" if k is None else tier.names[k],
                                     None if k is None else bool(priority[k]), mask, people, old, new, change,
                                     changed, config))
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=list(ACCESS_COLUMNS))
+
+
+ACCESS_COLUMNS = ("service", "segment_code", "segment_name", "priority", "residents", "mean_before_m",
+                  "mean_after_m", "residents_affected", "mean_change_affected_m", "residents_further",
+                  "max_increase_m", "residents_losing_service", "beyond_standard_before", "beyond_standard_after",
+                  "flag")
 
 
 def _mean(values: np.ndarray, weights: np.ndarray) -> float:
-    total = weights.sum()
-    return float(np.round((values * weights).sum() / total, 1)) if total > 0 and np.isfinite(values).all() else np.nan
+    """Weighted mean over the finite values (NaN when there are none)."""
+    finite = np.isfinite(values)
+    total = weights[finite].sum()
+    return float(np.round((values[finite] * weights[finite]).sum() / total, 1)) if total > 0 else np.nan
 
 
 def _access_row(service, code, name, priority, mask, people, old, new, change, changed, config) -> dict:
     w = people[mask]
     moved = changed[mask]
+    lost = ~np.isfinite(new[mask]) & np.isfinite(old[mask])
     affected = _mean(change[mask][moved], w[moved]) if moved.any() else 0.0
+    finite_change = change[mask][moved & np.isfinite(change[mask])]
+    too_far = np.isfinite(affected) and affected > config.flag_increase_m
     return {
         "service": service, "segment_code": code, "segment_name": name, "priority": priority,
         "residents": float(w.sum()), "mean_before_m": _mean(old[mask], w), "mean_after_m": _mean(new[mask], w),
         "residents_affected": float(w[moved].sum()), "mean_change_affected_m": affected,
         "residents_further": float(w[moved & (change[mask] > 0)].sum()),
-        "max_increase_m": float(np.round(np.max(change[mask][moved], initial=0.0), 1)),
+        "max_increase_m": float(np.round(np.max(finite_change, initial=0.0), 1)),
+        "residents_losing_service": float(w[lost].sum()),
         "beyond_standard_before": float(w[old[mask] > config.standard_m].sum()),
         "beyond_standard_after": float(w[new[mask] > config.standard_m].sum()),
-        "flag": bool(priority) and np.isfinite(affected) and affected > config.flag_increase_m,
+        "flag": bool(priority) and (too_far or bool(lost.any())),
     }
 
 
@@ -209,7 +222,8 @@ def _totals(released: pd.DataFrame, access: pd.DataFrame, config: ColocateConfig
     return {"sites_closed": len(released), "floor_area_released_m2": area, "floor_area_unknown_sites": area_unknown,
             "running_cost_saved_gbp": cost, "running_cost_unknown_sites": cost_unknown,
             "capital_receipt_gbp": receipt, "capital_receipt_unknown_sites": receipt_unknown,
-            "residents_further": float(everyone["residents_further"].sum()),
+            "resident_uses_further": float(everyone["residents_further"].sum()),
+            "resident_uses_losing_service": float(everyone["residents_losing_service"].sum()),
             "beyond_standard_before": float(everyone["beyond_standard_before"].sum()),
             "beyond_standard_after": float(everyone["beyond_standard_after"].sum()),
             "standard_m": config.standard_m}

@@ -42,7 +42,7 @@ def _row(group: pd.DataFrame, evidence: str) -> dict:
     occupiers = _items(_column(group, "occupiers"))
     owners = _items(_column(group, "owner"))
     services = _items(SEPARATOR.join(s) for s in split_services(_column(group, "services")))
-    return {"site_ids": SEPARATOR.join(group["site_id"].astype(str)), "names": SEPARATOR.join(_items(group["name"])),
+    return {"site_ids": SEPARATOR.join(group["site_id"].astype(str)), "names": SEPARATOR.join(_items(_column(group, "name"))),
             "owners": SEPARATOR.join(owners), "owner_types": SEPARATOR.join(_items(_column(group, "owner_type"))),
             "occupiers": SEPARATOR.join(occupiers), "n_partners": max(len(occupiers), len(owners)),
             "services": SEPARATOR.join(services), "evidence": evidence,

@@ -85,14 +85,13 @@ def check_estate(sites: gpd.GeoDataFrame, source: str) -> None:
 
 
 def check_partners(sites: Sites, source: str) -> None:
-    """At least two owner types among the sites that may be grouped: sharing is between partners."""
-    types = sites.frame["owner_type"] if "owner_type" in sites.frame else pd.Series(np.nan, index=sites.frame.index)
-    found = sorted(set(types[sites.eligible].dropna().astype(str)) - {""})
+    """At least two owners among the sites that may be grouped: sharing is between partners."""
+    found = sorted(set(sites.owner[sites.eligible]) - {""})
     if len(found) < 2:
-        shown = f"owner type '{found[0]}'" if found else "no owner type"
+        shown = f"one owner ('{found[0]}')" if found else "no owner"
         raise InputError(f"{source}: every service site that could be grouped has {shown}; co-location looks for "
-                         "partners sharing buildings, so the estate needs sites of at least two owner types "
-                         "(the owner_type column)")
+                         "partners sharing buildings, so the estate needs sites of at least two owners (the owner "
+                         "or owner_type column)")
 
 
 def check_owners(partners: tuple[str, ...], owners: np.ndarray, source: str, settings: str) -> None:

@@ -130,3 +130,49 @@ def test_optimise_keeps_the_cheaper_of_two_sites_covering_the_same_oas():
     # B (£50,000) and G (£10,000) both reach O1 and O2 within 1.5 km; C alone reaches O3 and O4.
     assert decision["B"] == "close" and decision["G"] == "keep" and decision["C"] == "keep"
     assert result.closed == ["B"]
+
+
+def test_an_estate_with_no_candidates_keeps_the_full_table():
+    found = colocate(inputs(), replace(CONFIG, distance_m=10.0))
+    assert len(found.candidates) == 0
+    assert {"candidate_id", "host_has_room", "score", "reasons", "access_change_m_1"} <= set(found.candidates.columns)
+    assert (found.roles["role"] == "none").all() and len(found.roles) == len(SITES)
+
+
+def test_closing_the_only_pharmacy_is_flagged_as_a_lost_service():
+    result = colocate(inputs(), CONFIG, scenario=Scenario(["D"])).scenario
+    rows = result.access.set_index("segment_code")
+    # Every OA loses its pharmacy; segment 1 (O1, O2: 300 residents) is the priority segment.
+    assert rows.loc["all", "residents_losing_service"] == sum(RESIDENTS.values())
+    assert rows.loc["1", "residents_losing_service"] == 300.0 and bool(rows.loc["1", "flag"])
+    assert not bool(rows.loc["2", "flag"])
+    assert np.isfinite(result.access["max_increase_m"]).all()
+
+
+def test_closing_a_site_of_no_modelled_service_changes_no_access():
+    result = colocate(inputs(), CONFIG, scenario=Scenario(["E"])).scenario
+    assert len(result.access) == 0 and result.totals["sites_closed"] == 1
+
+
+def test_optimise_that_closes_nothing_reports_an_unchanged_estate():
+    result = colocate(inputs(), replace(CONFIG, standard_m=2000.0), optimise=True)
+    assert result.optimisation.closed == []
+    assert result.optimised.totals["resident_uses_further"] == 0.0
+
+
+def test_optimise_never_pushes_oas_beyond_the_standard_further_out():
+    # At 100 m almost no OA has a site within the standard; closing B would move O1's
+    # patients from 200 m to 3 km or more, so B must stay although it could close.
+    result = colocate(inputs(), replace(CONFIG, standard_m=100.0), optimise=True)
+    assert "B" not in result.optimisation.closed
+    assert result.optimised.totals["resident_uses_further"] == 0.0
+
+
+def test_an_estate_in_longitude_latitude_is_reprojected():
+    lonlat = colocate(inputs(estate().to_crs("EPSG:4326")), CONFIG)
+    bng = colocate(inputs(), CONFIG)
+    def groups(run):
+        return set(zip(run.candidates["host_site_id"], run.candidates["member_site_ids"]))
+
+    assert groups(lonlat) == groups(bng) == {("A", "B"), ("C", "D")}
+    assert len(lonlat.shared) == len(bng.shared) == 0
