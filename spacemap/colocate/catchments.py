@@ -134,32 +134,18 @@ def segment_mix(users: sparse.csr_matrix, labels: np.ndarray, k: int) -> np.ndar
         return np.where(totals > 0, counts / totals, 0.0)
 
 
-def user_overlap(users: sparse.csr_matrix, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def user_overlap(users: sparse.csr_matrix, a: np.ndarray, b: np.ndarray, chunk: int = 50_000) -> np.ndarray:
     """Σ_i min(w_ai, w_bi) for each pair (a, b), w = each site's share of its users living in OA i.
 
     1 = the two sites serve the same people (the same OAs in the same proportions); 0 =
-    no OA uses both (also when a site has no users: it joins no one up). Computed OA by
-    OA (each OA uses at most one site per service type), never for all pairs of sites.
+    no OA uses both (also when a site has no users: it joins no one up). Computed for the
+    pairs asked only, from the sparse site × OA matrix, a chunk of pairs at a time.
     """
-    n_sites = users.shape[0]
     totals = np.asarray(users.sum(axis=1)).ravel()
     scale = np.divide(1.0, totals, out=np.zeros_like(totals), where=totals > 0)
-    by_oa = (sparse.diags(scale) @ users).T.tocsr()
-    by_oa.sort_indices()
-    oa = np.repeat(np.arange(by_oa.shape[0]), np.diff(by_oa.indptr))
-    site, weight = by_oa.indices.astype(np.int64), by_oa.data
-    keys, values = [np.empty(0, np.int64)], [np.empty(0)]
-    for step in range(1, int(np.diff(by_oa.indptr).max(initial=0))):
-        same = oa[:-step] == oa[step:]
-        low, high = site[:-step][same], site[step:][same]
-        keys.append(np.minimum(low, high) * n_sites + np.maximum(low, high))
-        values.append(np.minimum(weight[:-step][same], weight[step:][same]))
-    key, value = np.concatenate(keys), np.concatenate(values)
-    order = np.argsort(key, kind="stable")
-    key, value = key[order], value[order]
-    unique, first = np.unique(key, return_index=True)
-    sums = np.add.reduceat(value, first) if len(first) else np.empty(0)
-    want = np.minimum(a, b).astype(np.int64) * n_sites + np.maximum(a, b)
-    position = np.minimum(np.searchsorted(unique, want), max(len(unique) - 1, 0))
-    found = (len(unique) > 0) & (unique[position] == want) if len(unique) else np.zeros(len(want), bool)
-    return np.where(found, sums[position] if len(sums) else 0.0, 0.0)
+    shares = (sparse.diags(scale) @ users).tocsr()
+    result = np.zeros(len(a))
+    for start in range(0, len(a), chunk):
+        part = slice(start, start + chunk)
+        result[part] = np.asarray(shares[a[part]].minimum(shares[b[part]]).sum(axis=1)).ravel()
+    return result
