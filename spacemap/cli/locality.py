@@ -10,7 +10,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from spacemap.cli.map import read_run_folders, simplify_option
+from spacemap.cli.map import check_folders_given, map_inputs, simplify_option
 from spacemap.cli.options import input_path, output_option, overwrite_option, seed_option
 from spacemap.errors import CRSError, InputError
 from spacemap.io.manifest import build_manifest
@@ -45,8 +45,9 @@ def locality(output: Path, overwrite: bool, seed: int, localities, name_column, 
 
     Example: spacemap locality -o out/localities
     """
-    if any(p is not None for p in (segments, estate, services, colocate)):
-        inputs, files = read_run_folders(segments, estate, services, colocate, boundaries, None, area_name)
+    given = check_folders_given([segments, estate, services, colocate], boundaries)
+    if given:
+        inputs, files = map_inputs(segments, estate, services, colocate, boundaries, None, area_name)
     else:
         from spacemap.maps.default_run import default_map_inputs
 

@@ -6,14 +6,12 @@ import logging
 from pathlib import Path
 
 import click
-import geopandas as gpd
-import pandas as pd
-
 from spacemap.cli.options import input_path, output_option, overwrite_option, seed_option
 from spacemap.errors import InputError
 from spacemap.io.boundaries import read_boundaries
 from spacemap.io.manifest import build_manifest
 from spacemap.io.output import staged_output, write_json, write_text
+from spacemap.io.run_folders import read_run_folders
 from spacemap.maps.atlas import MapInputs, build_atlas
 from spacemap.maps.budget import DEFAULT_MAX_MB
 from spacemap.maps.geometry import DEFAULT_SIMPLIFY_M
@@ -53,9 +51,8 @@ def map_command(output: Path, overwrite: bool, seed: int, segments, estate, serv
 
     Example: spacemap map -o out/maps
     """
-    given = [segments, estate, services, colocate]
-    if any(path is not None for path in given):
-        inputs, files = read_run_folders(segments, estate, services, colocate, boundaries, crs, area_name)
+    if check_folders_given([segments, estate, services, colocate], boundaries):
+        inputs, files = map_inputs(segments, estate, services, colocate, boundaries, crs, area_name)
     else:
         from spacemap.maps.default_run import default_map_inputs
 
@@ -74,19 +71,11 @@ def map_command(output: Path, overwrite: bool, seed: int, segments, estate, serv
     log.info("Wrote %d map pages to %s (open %s)", len(pages) - 1, output, output / "index.html")
 
 
-def read_run_folders(segments, estate, services, colocate, boundaries, crs, area_name) -> tuple[MapInputs, list]:
-    """The themes of the run folders given (and the boundaries to draw them on)."""
-    files: list[Path] = []
-    oa_segments = profiles = None
-    bounds = None
-    if segments is not None:
-        path = _need(Path(segments) / "oa_segments.gpkg")
-        layer = gpd.read_file(path, engine="pyogrio")
-        oa_segments = pd.DataFrame(layer.drop(columns="geometry"))
-        bounds = layer[["oa_code", "geometry"]]
-        profiles_path = Path(segments) / "profiles.csv"
-        profiles = pd.read_csv(profiles_path, dtype={"code": str, "parent_code": str}) if profiles_path.is_file() else None
-        files += [path] + ([profiles_path] if profiles is not None else [])
+def map_inputs(segments, estate, services, colocate, boundaries, crs, area_name) -> tuple[MapInputs, list[Path]]:
+    """What to draw: the run folders given on the boundaries (theirs, --boundaries or the embedded area's)."""
+    found = read_run_folders(segments, estate, services, colocate)
+    files = list(found.files)
+    bounds = found.segment_boundaries
     if boundaries is not None:
         bounds = read_boundaries(Path(boundaries), crs=crs)
         files.append(Path(boundaries))
@@ -94,38 +83,16 @@ def read_run_folders(segments, estate, services, colocate, boundaries, crs, area
         from spacemap.io.embedded import default_boundaries
 
         bounds = read_boundaries(default_boundaries())
-    sites = None
-    if estate is not None:
-        from spacemap.colocate.pipeline import load_estate
-
-        sites, _, estate_files, _ = load_estate(Path(estate))
-        files += estate_files
-    service_use = access = catchments = None
-    if services is not None:
-        folder = Path(services)
-        service_use = _csv(folder / "service_use_oa.csv", files)
-        access = _csv(folder / "access_oa.csv", files, required=False)
-        catchments = _csv(folder / "catchments_oa.csv", files, required=False)
-    candidates = links = None
-    if colocate is not None:
-        path = _need(Path(colocate) / "candidates.gpkg")
-        candidates = gpd.read_file(path, layer="candidates", engine="pyogrio")
-        links = gpd.read_file(path, layer="links", engine="pyogrio")
-        files.append(path)
-    name = area_name or "the area"
-    return MapInputs(boundaries=bounds, area_name=name, oa_segments=oa_segments, profiles=profiles, sites=sites,
-                     service_use=service_use, access=access, catchments=catchments, candidates=candidates,
-                     links=links), files
+    return MapInputs(boundaries=bounds, area_name=area_name or "the area", oa_segments=found.oa_segments,
+                     profiles=found.profiles, sites=found.sites, service_use=found.service_use,
+                     access=found.access, catchments=found.catchments, candidates=found.candidates,
+                     links=found.links), files
 
 
-def _need(path: Path) -> Path:
-    if not path.is_file():
-        raise InputError(f"{path} does not exist; give the output folder of the spacemap command that writes it")
-    return path
-
-
-def _csv(path: Path, files: list, required: bool = True) -> pd.DataFrame | None:
-    if not path.is_file() and not required:
-        return None
-    files.append(_need(path))
-    return pd.read_csv(path, dtype={"oa_code": str, "main_site_id": str, "service": str, "record_type": str})
+def check_folders_given(folders: list, boundaries) -> bool:
+    """Whether run folders were given; --boundaries alone is an error (nothing to draw on them)."""
+    given = any(path is not None for path in folders)
+    if boundaries is not None and not given:
+        raise InputError("--boundaries draws run folders on other boundaries; give --segments, --estate, --services "
+                         "or --colocate with it (with no options spacemap runs the embedded default)")
+    return given

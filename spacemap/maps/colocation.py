@@ -55,7 +55,7 @@ def colocation_map(candidates: gpd.GeoDataFrame, links: gpd.GeoDataFrame, sites:
     members = _member_points(links, sites)
     if len(members):
         layers.append(point_layer(area, "Member sites", members, [""] * len(members),
-                                  [esc(n) for n in members["name"]], [None] * len(members), color=MEMBER, radius=5,
+                                  [esc(n) for n in members["name"]], None, color=MEMBER, radius=5,
                                   search=[f"{n} (member)" for n in members["name"]]))
         sections.append(legend.section(len(layers) - 1, "Member sites",
                                        [legend.item(MEMBER, "site that would move in", len(members), "dot")]))

@@ -36,6 +36,9 @@ def wards_from_postcodes(boundaries: gpd.GeoDataFrame, postcodes: pd.DataFrame,
     votes = inside.groupby(["oa_code", "locality"]).size().rename("n").reset_index()
     votes = votes.sort_values(["oa_code", "n", "locality"], ascending=[True, False, True])
     chosen = votes.drop_duplicates("oa_code").set_index("oa_code")["locality"]
+    if len(chosen) < len(oas) / 2:
+        raise InputError(f"only {len(chosen)} of {len(oas)} Output Areas hold a postcode of the lookup: the wards "
+                         "belong to another area; give your localities with --localities FILE --name-column COL")
     missing = oas[~oas["oa_code"].isin(chosen.index)]
     if len(missing):
         near = gpd.sjoin_nearest(missing.set_geometry(missing.representative_point()), points, how="left")

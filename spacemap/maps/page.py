@@ -83,7 +83,7 @@ def header_html(page: Page) -> str:
 def page_data(page: Page) -> dict:
     """The JSON the page script reads."""
     layers = [{key: value for key, value in layer.items() if not key.startswith("_")} for layer in page.layers]
-    return {"precision": PRECISION, "bounds": page.bounds, "tiles": page.tiles, "shapes": page.shapes,
+    return {"precision": PRECISION, "shapes": page.shapes,
             "layers": layers, "legend": page.legend_html, "header": header_html(page)}
 
 
@@ -107,10 +107,15 @@ class _SpacemapLayers(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, tiles_name: str | None):
+    def __init__(self, tiles: folium.TileLayer | None):
         super().__init__()
         self._name = "SpacemapLayers"
-        self.tiles = tiles_name or "null"
+        self.tile_layer = tiles
+
+    @property
+    def tiles(self) -> str:
+        """The base layer's JavaScript name (read when the page renders, after ids are numbered)."""
+        return self.tile_layer.get_name() if self.tile_layer is not None else "null"
 
 
 def folium_map(page: Page) -> folium.Map:
@@ -124,8 +129,7 @@ def folium_map(page: Page) -> folium.Map:
     if page.tiles:
         tiles = folium.TileLayer("OpenStreetMap", overlay=True, control=False)
         fmap.add_child(tiles)
-    layers = _SpacemapLayers(None)
-    fmap.add_child(layers)
+    fmap.add_child(_SpacemapLayers(tiles))
     header = figure.header
     header.add_child(_Raw(f"<style>\n{_leaflet_css()}\n</style>\n<style>\n{_static('spacemap.css')}</style>"),
                      name="spacemap_css")
@@ -134,7 +138,6 @@ def folium_map(page: Page) -> folium.Map:
     figure.html.add_child(_Raw(f'<script id="spacemap-data" type="application/json">'
                                   f"{script_json(page_data(page))}</script>"), name="spacemap_data")
     _fix_ids(figure)
-    layers.tiles = tiles.get_name() if tiles is not None else "null"
     return fmap
 
 

@@ -77,3 +77,18 @@ def test_locality_packs_from_user_polygons(folders):
     bad = invoke(["locality", "-o", str(folders / "bad"), "--localities", str(folders / "wards.gpkg"),
                   "--estate", str(folders / "estate"), "--boundaries", str(folders / "oas.gpkg")])
     assert bad.exit_code == 1 and "no column 'name'" in bad.output
+
+
+def test_boundaries_alone_are_an_error(folders):
+    result = invoke(["map", "-o", str(folders / "out_b"), "--boundaries", str(folders / "oas.gpkg")])
+    assert result.exit_code == 1 and "--boundaries draws run folders" in result.output
+
+
+def test_a_run_file_without_its_columns_is_a_one_line_error(folders, tmp_path):
+    bad = tmp_path / "services"
+    bad.mkdir()
+    (bad / "service_use_oa.csv").write_text("oa_code,service\nE00000001,gp\n")
+    result = invoke(["map", "-o", str(tmp_path / "out"), "--services", str(bad)])
+    assert result.exit_code == 1
+    assert "service_use_oa.csv" in result.output and "no 'record_type' column" in result.output
+    assert not (tmp_path / "out").exists()
