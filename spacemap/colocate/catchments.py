@@ -41,10 +41,6 @@ class Catchments:
     nearest_m: np.ndarray        # (n_oa, n_services, k) metres, inf past the last site
     sources: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def n_oas(self) -> int:
-        return self.user_site.shape[0]
-
 
 def nearest_sites(points: np.ndarray, sites: Sites, k: int) -> Catchments:
     """The k nearest sites of every service type for every OA point."""

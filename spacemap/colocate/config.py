@@ -80,12 +80,6 @@ class ColocateConfig:
     report_top: int = 10
     source: str = field(default="the default settings", compare=False)  # where the settings came from
 
-    def cutoffs(self) -> tuple[float, float]:
-        """(urban, rural) group cut-offs in metres; both the given distance when one is set."""
-        if self.distance_m is not None:
-            return self.distance_m, self.distance_m
-        return self.urban_distance_m, self.rural_distance_m
-
     def as_of_date(self) -> dt.date:
         return dt.date.fromisoformat(self.as_of)
 
@@ -125,7 +119,6 @@ _LAYOUT: dict[str, dict[str, tuple[str, str]]] = {
     "shared": {"within_m": ("shared_within_m", "positive")},
     "report": {"top": ("report_top", "count")},
 }
-_TABLES = {"weights", "tenure", "condition", "need_variables"}
 
 
 def parse_config(data: dict[str, Any], source: str) -> ColocateConfig:

@@ -132,7 +132,7 @@ def optimise_sites(area: Area, sites: Sites, catchments: Catchments, config: Col
         coverage[service] = (members, rows)
         capacity = _capacity(sites, catchments, area, j, members)
         if np.isfinite(capacity).any():
-            block, n_vars = _assignment(rows, members, capacity, people[reach & (people > 0)], n_sites, n_vars)
+            block, n_vars = _assignment(rows, members, capacity, people[reach & (people > 0)], n_vars)
         else:
             block = _covering(rows, members, decision, n_sites)
         blocks.extend(block)
@@ -181,7 +181,7 @@ def _covering(rows: sparse.csr_matrix, members: np.ndarray, decision: np.ndarray
 
 
 def _assignment(rows: sparse.csr_matrix, members: np.ndarray, capacity: np.ndarray, people: np.ndarray,
-                n_sites: int, n_vars: int) -> tuple[list, int]:
+                n_vars: int) -> tuple[list, int]:
     """Assignment rows (x per OA-site pair) with x ≤ y and capacity rows; returns blocks and the new variable count."""
     coo = rows.tocoo()
     n_pairs = coo.nnz

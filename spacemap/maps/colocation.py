@@ -47,7 +47,7 @@ def colocation_map(candidates: gpd.GeoDataFrame, links: gpd.GeoDataFrame, sites:
     area = area or _hull_area(candidates, links)
     layers = [context_layer(area, show=True, search=True)] if area.codes[0] != "" else []
     sections = []
-    link_oa = _link_anchor(area, links, candidates)
+    link_oa = _link_anchor(area, links)
     tips = [f"{esc(c)}: {esc(h)} → {esc(m)}, {number(d, 0)} m" for c, h, m, d in
             zip(links["candidate_id"], links["host_site_id"], links["member_site_id"], links["distance_m"])]
     layers.append(line_layer(area, "Links to member sites", links, tips, link_oa, color=LINK, weight=2, dash="5 4"))
@@ -85,7 +85,8 @@ def _member_points(links: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | None) -> g
                             geometry=shapely.get_point(ends.geometry.values, -1), crs=links.crs).reset_index(drop=True)
 
 
-def _link_anchor(area: Area, links: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame) -> list[int]:
+def _link_anchor(area: Area, links: gpd.GeoDataFrame) -> list[int]:
+    """The OA of each link's host end (where a split page keeps the link)."""
     if links.empty:
         return []
     starts = gpd.GeoDataFrame(geometry=shapely.get_point(links.geometry.values, 0), crs=links.crs)
