@@ -92,7 +92,7 @@ def _density(boundaries: gpd.GeoDataFrame, residents: np.ndarray,
     area_km2 = boundaries.geometry.area.to_numpy() / 1e6
     with np.errstate(invalid="ignore", divide="ignore"):
         values = np.where(area_km2 > 0, residents / area_km2, 0.0)
-    return values, "residents ÷ OA area (the variables have no v12)"
+    return values, "residents ÷ OA area (census v12 missing or incomplete)"
 
 
 def tier_numbers(segments: pd.DataFrame) -> list[int]:

@@ -38,8 +38,8 @@ def _further(metres: float) -> str:
 def _people(row, no_users: bool) -> list[str]:
     words = []
     if no_users:
-        words.append("a site of the group is no OA's nearest of its type (no users under the catchment "
-                     "assumption): nothing to join up")
+        words.append("a site of the group serves no OA under the catchment assumption (no users): nothing to "
+                     "join up")
     elif np.isfinite(row.segment_overlap):
         words.append(f"users' segment mix {_share(row.segment_overlap)} alike")
     if not no_users and np.isfinite(row.user_affinity):

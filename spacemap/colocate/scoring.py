@@ -7,7 +7,7 @@ component              value                                                  no
 =====================  =====================================================  ===========================================
 distance               furthest member from the host, metres                  1 − distance_m / cutoff_m
 segment_overlap        mean over members of Σ_k min(p_hk, p_mk), p = share    the value
-                       of the site's users in segment k (finest tier)
+                       of the site's users in segment k (overlap tier)
 user_affinity          mean over members of Σ_i min(w_hi, w_mi), w = share    the value
                        of the site's users living in OA i (same people)
 capacity_fit           spare floor area of h ÷ floor area the members         min(1, value)

@@ -74,7 +74,7 @@ def locality_packs(inputs: MapInputs, area: Area, localities: pd.Series) -> dict
     """``{file name: html}``: one page per locality and ``index.html``."""
     localities = localities.dropna().astype(str)
     site_oa = _site_oas(area, inputs.sites)
-    pages, rows, taken = {}, [], set()
+    pages, rows, taken = {}, [], {"index"}  # index.html lists the packs
     for name in sorted(localities.unique()):
         codes = set(localities.index[localities == name])
         file = slug(name, taken) + ".html"
