@@ -1,7 +1,8 @@
 """Co-location in one call: estate + segments + catchments → candidates, shared sites, scenarios, optimisation.
 
 :func:`build_colocation` is what ``spacemap colocate`` runs: it gathers the inputs (the
-embedded Trafford default when none are given: census → segments → estate) and calls
+embedded Trafford default when none are given: census → segments → estate → the GP
+practices' catchments from service use) and calls
 :func:`colocate`, which works on values only (tests and other programs call it directly).
 """
 
@@ -27,11 +28,11 @@ from spacemap.colocate.scenario import Scenario, ScenarioResult, check_ids, eval
 from spacemap.colocate.shared import shared_sites
 from spacemap.colocate.sites import Sites, build_sites, check_estate, check_partners
 from spacemap.errors import ConfigError, InputError
+from spacemap.io.colocate_files import read_catchment_table, read_estate_sites, read_segments_dir
+from spacemap.io.embedded import assets_dir, describe_path
 
 if TYPE_CHECKING:
     from spacemap.estate.pipeline import EstateRun
-from spacemap.io.colocate_files import read_catchment_table, read_estate_sites, read_segments_dir
-from spacemap.io.embedded import assets_dir, describe_path
 
 log = logging.getLogger(__name__)
 
