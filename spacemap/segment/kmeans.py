@@ -32,7 +32,7 @@ class KMeansSettings:
     starts: int = 100           # at most this many starts
     patience: int = 15          # stop once this many starts in a row found nothing better
     sample_size: int = 8_000    # above twice this many rows, starts run on a sample of this size
-    refine: int = 5             # best sample solutions refined on all rows
+    refine: int = 5             # best sample solutions refined on all rows (0: the sample's best as it is)
     max_iter: int = 300
     polish: bool = True         # on a sample: then local search for moves Lloyd cannot make (polish.py)
 
@@ -57,7 +57,7 @@ def many_start_kmeans(X: np.ndarray, k: int, seed: int, settings: KMeansSettings
         rng = np.random.default_rng(seed)
         rows = X[np.sort(rng.choice(n, settings.sample_size, replace=False))]
     candidates = _starts(rows, k, seed, settings, tol=1e-4 if sampled else 0.0)
-    if not sampled:
+    if not sampled or settings.refine == 0:
         best = candidates[0][2]
     else:
         best_wcss, best = np.inf, None
