@@ -88,7 +88,7 @@ def _density(boundaries: gpd.GeoDataFrame, residents: np.ndarray,
     if variables is not None and DENSITY_VARIABLE in variables.columns:
         values = variables.set_index("oa_code")[DENSITY_VARIABLE].reindex(boundaries["oa_code"]).to_numpy(float)
         if np.isfinite(values).all():
-            return values, "census v12 (usual residents per square kilometre)"
+            return values, "census variable v12, usual residents per km²"
     area_km2 = boundaries.geometry.area.to_numpy() / 1e6
     with np.errstate(invalid="ignore", divide="ignore"):
         values = np.where(area_km2 > 0, residents / area_km2, 0.0)

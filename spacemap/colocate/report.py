@@ -74,7 +74,8 @@ def _summary(run: ColocationRun) -> list[str]:
         "Files: `candidates.csv` / `candidates.gpkg` (layers candidates, links, shared_sites), `shared_sites.csv`, "
         "`segment_need.csv`, `site_roles.csv` (every site's role, or why it is in no candidate)"
         + (", `estate_rejects.csv`" if run.inputs.estate_rejects is not None else "")
-        + ", `colocate_config.toml` (the settings used), `manifest.json`"
+        + ", `colocate_config.toml` (the settings used), `maps/index.html` (co-location, estate and segments "
+        "maps), `manifest.json`"
         + (", `scenario_sites.csv`, `scenario_access.csv`" if run.scenario else "")
         + (", `optimise_sites.csv`, `optimise_access.csv`" if run.optimisation else "") + ".",
         "",
