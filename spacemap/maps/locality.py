@@ -9,6 +9,7 @@ the ward most of its postcodes are in (an OA with no postcode: the ward of its n
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -70,17 +71,65 @@ def slug(name: str, taken: set[str]) -> str:
     return candidate
 
 
+@dataclass
+class _Prepared:
+    """What every pack needs, computed once for the whole area (packs then only look things up)."""
+
+    codes: dict[str, list[str]]                   # locality → its OA codes
+    sites: dict[str, gpd.GeoDataFrame]            # locality → its assets
+    candidates: dict[str, pd.DataFrame]           # locality → candidates whose hub or a member is in it
+    use: dict[str, pd.DataFrame]                  # locality → its service-use rows
+    frame: gpd.GeoDataFrame                       # display polygons indexed by oa_code
+    tier1: pd.Series | None                       # oa_code → tier-1 code
+    names: pd.Series | None                       # tier-1 code → name
+    colours: dict[str, str]                       # tier-1 code → colour
+    whole: pd.Series | None                       # tier-1 code → share of the area's OAs
+
+
+def _prepare(inputs: MapInputs, area: Area, localities: pd.Series) -> _Prepared:
+    codes = {str(name): list(index) for name, index in localities.groupby(localities, sort=True).groups.items()}
+    sites, candidates = {}, {}
+    if inputs.sites is not None and len(inputs.sites):
+        site_locality = _site_oas(area, inputs.sites).map(localities)
+        sites = {str(name): group for name, group in inputs.sites.groupby(site_locality.to_numpy(), sort=True)}
+        if inputs.candidates is not None:
+            where = dict(zip(inputs.sites["site_id"].astype(str), site_locality))
+            touched: dict[str, list[int]] = {}
+            for position, (host, members) in enumerate(zip(inputs.candidates["host_site_id"].astype(str),
+                                                           inputs.candidates["member_site_ids"].fillna("").astype(str))):
+                places = {where.get(site_id.strip()) for site_id in [host, *members.split(";")]} - {None}
+                for place in places:
+                    if isinstance(place, str):
+                        touched.setdefault(place, []).append(position)
+            candidates = {name: inputs.candidates.iloc[rows].sort_values("rank") for name, rows in touched.items()}
+    use = {}
+    if inputs.service_use is not None:
+        rows = inputs.service_use
+        use = {str(name): group for name, group in rows.groupby(rows["oa_code"].map(localities).to_numpy(), sort=True)}
+    tier1 = names = whole = None
+    colours: dict[str, str] = {}
+    if inputs.oa_segments is not None:
+        segments = inputs.oa_segments.astype({"tier1_code": str})
+        colours = segment_colours(segments)[1]
+        tier1 = segments.set_index("oa_code")["tier1_code"]
+        names = segments.drop_duplicates("tier1_code").set_index("tier1_code")["tier1_name"]
+        whole = segments["tier1_code"].value_counts(normalize=True)
+    return _Prepared(codes, sites, candidates, use, area.frame.set_index("oa_code", drop=False), tier1, names,
+                     colours, whole)
+
+
 def locality_packs(inputs: MapInputs, area: Area, localities: pd.Series) -> dict[str, str]:
     """``{file name: html}``: one page per locality and ``index.html``."""
     localities = localities.dropna().astype(str)
-    site_oa = _site_oas(area, inputs.sites)
+    prepared = _prepare(inputs, area, localities)
     pages, rows, taken = {}, [], {"index"}  # index.html lists the packs
-    for name in sorted(localities.unique()):
-        codes = set(localities.index[localities == name])
+    for name, codes in prepared.codes.items():
         file = slug(name, taken) + ".html"
-        sites = inputs.sites[site_oa.isin(codes).to_numpy()] if inputs.sites is not None else None
-        candidates = _touching(inputs, sites)
-        pages[file] = plain_page(f"{name} — locality pack", _pack_body(inputs, area, name, codes, sites, candidates))
+        sites = prepared.sites.get(name, inputs.sites.iloc[:0]) if inputs.sites is not None else None
+        candidates = (prepared.candidates.get(name, inputs.candidates.iloc[:0])
+                      if inputs.candidates is not None and sites is not None else None)
+        pages[file] = plain_page(f"{name} — locality pack",
+                                 _pack_body(inputs, prepared, name, codes, sites, candidates))
         rows.append(f'<tr><td><a href="{esc(file)}">{esc(name)}</a></td><td class="num">{len(codes):,}</td>'
                     f'<td class="num">{0 if sites is None else len(sites):,}</td>'
                     f'<td class="num">{0 if candidates is None else len(candidates):,}</td></tr>')
@@ -99,64 +148,48 @@ def _site_oas(area: Area, sites: gpd.GeoDataFrame | None) -> pd.Series:
     return pd.Series([area.codes[p] for p in positions], index=sites.index)
 
 
-def _touching(inputs: MapInputs, sites: gpd.GeoDataFrame | None) -> pd.DataFrame | None:
-    """Candidates whose hub or any member site is in the locality."""
-    if inputs.candidates is None or sites is None:
-        return None
-    ids = set(sites["site_id"].astype(str))
-    members = inputs.candidates["member_site_ids"].fillna("").astype(str).str.split(";")
-    touches = [str(host) in ids or any(m.strip() in ids for m in mine)
-               for host, mine in zip(inputs.candidates["host_site_id"], members)]
-    return inputs.candidates[touches].sort_values("rank")
-
-
-def _pack_body(inputs: MapInputs, area: Area, name: str, codes: set, sites, candidates) -> str:
+def _pack_body(inputs: MapInputs, prepared: _Prepared, name: str, codes: list[str], sites, candidates) -> str:
     parts = [f"<h1>{esc(name)}</h1>",
              f"<p class=\"note\">Locality pack, {esc(inputs.area_name)}: {len(codes):,} Output Areas. "
              "<a href=\"index.html\">All localities</a></p>",
-             "<h2>Map</h2>", svg_map(inputs, area, codes, sites, candidates)]
-    if inputs.oa_segments is not None:
-        parts += ["<h2>Segment mix</h2>", segment_mix_svg(inputs.oa_segments, codes)]
+             "<h2>Map</h2>", svg_map(prepared, codes, sites, candidates)]
+    if prepared.tier1 is not None:
+        parts += ["<h2>Segment mix</h2>", segment_mix_svg(prepared, codes)]
     if sites is not None:
         parts += [f"<h2>Assets ({len(sites):,})</h2>", _assets_table(sites)]
     if inputs.service_use is not None:
-        parts += ["<h2>Service use</h2>", _service_table(inputs.service_use, codes)]
+        parts += ["<h2>Service use</h2>", _service_table(prepared.use.get(name, inputs.service_use.iloc[:0]))]
     if candidates is not None:
         parts += [f"<h2>Co-location candidates touching {esc(name)} ({len(candidates):,})</h2>",
                   _candidate_table(candidates)]
     return "\n".join(parts)
 
 
-def segment_mix_svg(oa_segments: pd.DataFrame, codes: set) -> str:
+def segment_mix_svg(prepared: _Prepared, codes: list[str]) -> str:
     """Horizontal bars: the share of the locality's OAs in each tier-1 segment, against the whole area."""
-    frame = oa_segments.astype({"tier1_code": str})
-    colours = segment_colours(frame)[1]
-    mine = frame[frame["oa_code"].isin(codes)]
-    names = frame.drop_duplicates("tier1_code").set_index("tier1_code")["tier1_name"]
-    here = mine["tier1_code"].value_counts(normalize=True)
-    whole = frame["tier1_code"].value_counts(normalize=True)
+    here = prepared.tier1.reindex(codes).value_counts(normalize=True)
     rows, height = [], 26
-    for i, code in enumerate(sorted(colours)):
+    for i, code in enumerate(sorted(prepared.colours)):
         y = 10 + i * height * 2
-        share, area_share = float(here.get(code, 0)), float(whole.get(code, 0))
-        label = f"{code} {names[code]}"
+        share, area_share = float(here.get(code, 0)), float(prepared.whole.get(code, 0))
+        label = f"{code} {prepared.names[code]}"
         rows.append(
             f'<text x="0" y="{y + 12}" font-size="13">{esc(label)}</text>'
-            f'<rect x="0" y="{y + 16}" width="{share * 400:.1f}" height="14" fill="{esc(colours[code])}">'
+            f'<rect x="0" y="{y + 16}" width="{share * 400:.1f}" height="14" fill="{esc(prepared.colours[code])}">'
             f'<title>{esc(label)}: {share:.0%} of the locality\'s OAs</title></rect>'
             f'<text x="{share * 400 + 6:.1f}" y="{y + 28}" font-size="12">{share:.0%} '
             f'(area {area_share:.0%})</text>'
             f'<line x1="{area_share * 400:.1f}" x2="{area_share * 400:.1f}" y1="{y + 14}" y2="{y + 32}" '
             'stroke="#000" stroke-width="2"/>')
-    total_height = 20 + len(colours) * height * 2
+    total_height = 20 + len(prepared.colours) * height * 2
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{SVG_WIDTH}" height="{total_height}" '
             f'viewBox="0 0 {SVG_WIDTH} {total_height}" role="img" aria-label="Segment mix">{"".join(rows)}</svg>'
             '<p class="note">Bars: share of the locality\'s OAs; black tick: share in the whole area.</p>')
 
 
-def svg_map(inputs: MapInputs, area: Area, codes: set, sites, candidates) -> str:
+def svg_map(prepared: _Prepared, codes: list[str], sites, candidates) -> str:
     """The locality's OAs coloured by tier-1 segment, with its assets (dots) and candidate hubs (red)."""
-    frame = area.frame[area.frame["oa_code"].isin(codes)]
+    frame = prepared.frame.loc[codes]
     minx, miny, maxx, maxy = frame.total_bounds
     scale_x = np.cos(np.radians((miny + maxy) / 2))
     width = max((maxx - minx) * scale_x, 1e-6)
@@ -167,18 +200,14 @@ def svg_map(inputs: MapInputs, area: Area, codes: set, sites, candidates) -> str
     def xy(lon, lat):
         return (lon - minx) * scale_x * k, (maxy - lat) * k
 
-    fill = {}
-    if inputs.oa_segments is not None:
-        segs = inputs.oa_segments.astype({"tier1_code": str})
-        colours = segment_colours(segs)[1]
-        fill = {c: colours[t] for c, t in zip(segs["oa_code"], segs["tier1_code"])}
+    segment = prepared.tier1.reindex(codes) if prepared.tier1 is not None else pd.Series(index=codes, dtype=object)
     shapes = []
-    for code, geom in zip(frame["oa_code"], frame.geometry.values):
+    for code, geom, tier1 in zip(frame["oa_code"], frame.geometry.values, segment.to_numpy()):
         polys = geom.geoms if geom.geom_type == "MultiPolygon" else [geom]
         d = " ".join("M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in (xy(*c) for c in ring.coords)) + " Z"
                      for poly in polys for ring in [poly.exterior, *poly.interiors])
-        shapes.append(f'<path d="{d}" fill="{esc(fill.get(code, "#dddddd"))}" fill-opacity="0.7" stroke="#555" '
-                      f'stroke-width="0.5"><title>{esc(code)}</title></path>')
+        shapes.append(f'<path d="{d}" fill="{esc(prepared.colours.get(tier1, "#dddddd"))}" fill-opacity="0.7" '
+                      f'stroke="#555" stroke-width="0.5"><title>{esc(code)}</title></path>')
     marks = []
     if sites is not None and len(sites):
         for name, point in zip(sites["name"], sites.to_crs("EPSG:4326").geometry.values):
@@ -217,9 +246,8 @@ def _assets_table(sites: pd.DataFrame) -> str:
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
 
 
-def _service_table(use: pd.DataFrame, codes: set) -> str:
-    """Published counts only: withheld OA counts are left out and counted, never estimated."""
-    mine = use[use["oa_code"].isin(codes)]
+def _service_table(mine: pd.DataFrame) -> str:
+    """Published counts only (the locality's rows): withheld OA counts are left out and counted, never estimated."""
     rows = []
     for (service, record_type), group in mine.groupby(["service", "record_type"], sort=True):
         withheld = group["suppressed"].fillna(False).astype(bool)
