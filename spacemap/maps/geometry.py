@@ -24,13 +24,18 @@ PRECISION = 5
 DEFAULT_SIMPLIFY_M = 10.0
 
 
-def to_display(frame: gpd.GeoDataFrame, what: str = "geometry") -> gpd.GeoDataFrame:
-    """``frame`` in EPSG:4326 for Leaflet; a frame without a CRS is an error, never a blank map."""
+def check_crs(frame: gpd.GeoDataFrame, what: str = "geometry") -> None:
+    """A frame without a CRS is an error, never a blank map."""
     if frame.crs is None:
         raise CRSError(
             f"the {what} has no coordinate reference system, so it cannot be placed on a map; "
             "set one (e.g. --crs EPSG:27700) when reading it"
         )
+
+
+def to_display(frame: gpd.GeoDataFrame, what: str = "geometry") -> gpd.GeoDataFrame:
+    """``frame`` in EPSG:4326 for Leaflet (see :func:`check_crs`)."""
+    check_crs(frame, what)
     return frame.to_crs(WGS84)
 
 

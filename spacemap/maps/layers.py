@@ -15,7 +15,7 @@ import pandas as pd
 
 from spacemap.errors import InputError
 from spacemap.maps.geometry import (
-    DEFAULT_SIMPLIFY_M, bounds_latlng, encode_line, encode_polygons, point_latlng, simplify_coverage, to_display,
+    DEFAULT_SIMPLIFY_M, bounds_latlng, check_crs, encode_line, encode_polygons, point_latlng, simplify_coverage, to_display,
 )
 from spacemap.maps.text import is_missing
 
@@ -58,7 +58,7 @@ def build_area(boundaries: gpd.GeoDataFrame, simplify_m: float = DEFAULT_SIMPLIF
     """OA polygons (``oa_code`` + geometry, any CRS) simplified and encoded for the browser."""
     if "oa_code" not in boundaries.columns:
         raise InputError("the boundaries have no oa_code column; read them with spacemap's boundary reader")
-    to_display(boundaries, "OA boundaries")
+    check_crs(boundaries, "OA boundaries")
     if boundaries["oa_code"].duplicated().any():
         code = boundaries.loc[boundaries["oa_code"].duplicated(), "oa_code"].iloc[0]
         raise InputError(f"OA code {code} appears in more than one boundary; dissolve or remove the duplicates")
