@@ -15,7 +15,8 @@ import pandas as pd
 
 from spacemap.errors import InputError
 from spacemap.maps.geometry import (
-    DEFAULT_SIMPLIFY_M, bounds_latlng, check_crs, encode_line, encode_polygons, point_latlng, simplify_coverage, to_display,
+    DEFAULT_SIMPLIFY_M, bounds_latlng, check_crs, encode_line, encode_polygons, point_latlng, simplify_coverage,
+    to_display,
 )
 from spacemap.maps.text import is_missing
 
