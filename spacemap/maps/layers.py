@@ -7,6 +7,7 @@ breaks), never repeated per feature; per-feature data is just the value.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -167,7 +168,12 @@ def nearest_oa(area: Area, points: gpd.GeoDataFrame) -> list[int]:
     return joined["position"].astype(int).tolist()
 
 
+def natural_key(text: str) -> tuple:
+    """Sort '2' before '10' and '1a' before '1b' (segment codes)."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.findall(r"\d+|\D+", text))
+
+
 def palette(values, colours: list[str] = CATEGORICAL) -> dict:
     """A fixed colour per distinct value, in sorted order (the same value always gets the same colour)."""
-    distinct = sorted({str(v) for v in values if not is_missing(v)})
+    distinct = sorted({str(v) for v in values if not is_missing(v)}, key=natural_key)
     return {value: colours[i % len(colours)] for i, value in enumerate(distinct)}

@@ -7,7 +7,7 @@ import re
 import pandas as pd
 
 from spacemap.maps import legend
-from spacemap.maps.layers import CATEGORICAL, Area, categorical_layer, palette
+from spacemap.maps.layers import CATEGORICAL, Area, categorical_layer, natural_key, palette
 from spacemap.maps.page import Page
 from spacemap.maps.text import esc, is_missing, number
 
@@ -47,7 +47,7 @@ def segments_page(area: Area, oa_segments: pd.DataFrame, profiles: pd.DataFrame 
         counts = frame[f"tier{tier}_code"].value_counts()
         names = frame.drop_duplicates(f"tier{tier}_code").set_index(f"tier{tier}_code")[f"tier{tier}_name"]
         rows = [legend.item(colours[tier][code], f"{code} {names[code]}", int(counts[code]))
-                for code in sorted(colours[tier])]
+                for code in sorted(colours[tier], key=natural_key)]
         sections.append(legend.section(position, f"Tier {tier} segments (OAs)", rows))
     intro = (f"{len(frame):,} Output Areas in {len(tiers)} tiers of segments. Hover for the segment, "
              "click for its highest index scores (100 = the area average).")

@@ -62,3 +62,11 @@ def test_bisect_halves_along_the_longer_side():
     points = np.array([[x, 0.0] for x in range(10)])
     first, second = bisect(points, np.arange(10))
     assert first.tolist() == [0, 1, 2, 3, 4] and second.tolist() == [5, 6, 7, 8, 9]
+
+
+def test_segment_colours_follow_the_codes_in_natural_order():
+    from spacemap.maps.layers import CATEGORICAL, palette
+
+    colours = palette(["10", "2", "1", "1b", "1a"])
+    assert list(colours) == ["1", "1a", "1b", "2", "10"]
+    assert colours["1"] == CATEGORICAL[0] and colours["10"] == CATEGORICAL[4]
