@@ -17,7 +17,7 @@ from spacemap.colocate.scenario import scenario_from_ids
 from spacemap.errors import InputError
 from spacemap.io.colocate_files import read_colocate_config, read_scenario
 from spacemap.io.manifest import build_manifest
-from spacemap.io.output import staged_output, write_csv, write_gpkg, write_json, write_text
+from spacemap.io.output import staged_output, write_csv, write_gpkg, write_json, write_pages, write_text
 from spacemap.maps.atlas import MapInputs, build_atlas
 
 log = logging.getLogger(__name__)
@@ -126,8 +126,7 @@ def _write_maps(staging: Path, run: ColocationRun) -> None:
         boundaries=area.boundaries, area_name=run.inputs.sources.get("area", "the area"),
         oa_segments=area.segments_table(), profiles=run.inputs.profiles, sites=run.inputs.estate,
         candidates=run.candidates, links=run.links))
-    for name, html in pages.items():
-        write_text(staging / "maps" / name, html)
+    write_pages(staging / "maps", pages)
 
 
 def _manifest_extra(run: ColocationRun) -> dict:

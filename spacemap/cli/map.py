@@ -6,11 +6,12 @@ import logging
 from pathlib import Path
 
 import click
+
 from spacemap.cli.options import input_path, output_option, overwrite_option, seed_option
 from spacemap.errors import InputError
 from spacemap.io.boundaries import read_boundaries
 from spacemap.io.manifest import build_manifest
-from spacemap.io.output import staged_output, write_json, write_text
+from spacemap.io.output import staged_output, write_json, write_pages
 from spacemap.io.run_folders import read_run_folders
 from spacemap.maps.atlas import MapInputs, build_atlas
 from spacemap.maps.budget import DEFAULT_MAX_MB
@@ -65,8 +66,7 @@ def map_command(output: Path, overwrite: bool, seed: int, segments, estate, serv
     manifest = build_manifest("map", options, files, seed=seed, extra={
         "pages": {name: len(html.encode("utf-8")) for name, html in sorted(pages.items())}})
     with staged_output(output, overwrite) as staging:
-        for name, html in pages.items():
-            write_text(staging / name, html)
+        write_pages(staging, pages)
         write_json(staging / "manifest.json", manifest)
     log.info("Wrote %d map pages to %s (open %s)", len(pages) - 1, output, output / "index.html")
 

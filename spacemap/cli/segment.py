@@ -13,7 +13,7 @@ from spacemap.errors import InputError
 from spacemap.io.charts import save_png
 from spacemap.io.manifest import build_manifest
 from spacemap.io.model_dir import write_model_dir
-from spacemap.io.output import staged_output, write_csv, write_gpkg, write_json, write_text
+from spacemap.io.output import staged_output, write_csv, write_gpkg, write_json, write_pages, write_text
 from spacemap.maps.atlas import segment_maps
 from spacemap.segment import charts
 from spacemap.segment.persistence import model_to_data
@@ -107,8 +107,7 @@ def write_segment_outputs(staging: Path, run, manifest: dict, names_source: str 
     for tier in range(1, len(run.model.codes_) + 1):
         save_png(charts.index_heatmap(run.profiles, tier, variables, labels), staging / f"index_scores_tier{tier}.png")
     save_png(charts.segment_sizes(run.profiles), staging / "segment_sizes.png")
-    for name, html in segment_maps(run).items():
-        write_text(staging / "maps" / name, html)
+    write_pages(staging / "maps", segment_maps(run))
 
 
 def write_model(directory: Path, model, names, labels: dict, spec_name: str | None, dropped: dict,

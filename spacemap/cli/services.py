@@ -10,7 +10,7 @@ import pandas as pd
 
 from spacemap.cli.options import input_path, output_option, overwrite_option, seed_option
 from spacemap.io.manifest import build_manifest
-from spacemap.io.output import staged_output, write_csv, write_json, write_text
+from spacemap.io.output import staged_output, write_csv, write_json, write_pages, write_text
 from spacemap.io.rasters import write_geotiff
 from spacemap.maps.atlas import services_maps
 from spacemap.services.catchment import DECAYS
@@ -103,19 +103,10 @@ def services(output: Path, overwrite: bool, records, record_type, site_totals, s
         if run.records is not None and len(run.records.rejects):
             write_csv(staging / "services_rejects.csv", run.records.rejects)
         write_text(staging / "services_report.md", services_report(run))
-        for name, html in services_maps(run, _map_boundaries(boundaries)).items():
-            write_text(staging / "maps" / name, html)
+        write_pages(staging / "maps", services_maps(run))
         write_json(staging / "manifest.json", manifest)
     log.info("Wrote service use for %d OAs (%d OA cells withheld) to %s", len(run.access),
              run.tables.suppressed_oa, output)
-
-
-def _map_boundaries(boundaries: Path | None):
-    """The OA polygons the maps are drawn on: the file given, else the embedded area's."""
-    from spacemap.io.boundaries import read_boundaries
-    from spacemap.io.embedded import default_boundaries
-
-    return read_boundaries(Path(boundaries) if boundaries is not None else default_boundaries())
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

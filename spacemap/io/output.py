@@ -83,6 +83,12 @@ def write_csv(path: Path, frame: pd.DataFrame, float_format: str | None = "%.10g
     return path
 
 
+def write_pages(directory: Path, pages: dict[str, str]) -> None:
+    """HTML pages (``{relative file name: html}``) into a directory."""
+    for name, html in pages.items():
+        write_text(directory / name, html)
+
+
 def write_gpkg(path: Path, layers: dict[str, Any]) -> Path:
     """Write GeoDataFrames as the layers of one GeoPackage (QGIS opens it), atomically.
 

@@ -99,9 +99,9 @@ def segment_maps(run, max_mb: float = DEFAULT_MAX_MB) -> dict[str, str]:
     return fit_pages(page, area, "segments", max_mb)
 
 
-def services_maps(run, boundaries: gpd.GeoDataFrame, max_mb: float = DEFAULT_MAX_MB) -> dict[str, str]:
+def services_maps(run, max_mb: float = DEFAULT_MAX_MB) -> dict[str, str]:
     """``service_use.html`` and ``access.html`` (or their parts) for a ``spacemap services`` run."""
-    area = build_area(boundaries)
+    area = build_area(run.boundaries)
     catchments = pd.concat([c.oas for c in run.catchments], ignore_index=True) if run.catchments else None
     sites = pd.concat([c.sites for c in run.catchments], ignore_index=True) if run.catchments else None
     pages = fit_pages(service_use_page(area, run.tables.oa), area, "service_use", max_mb)

@@ -29,7 +29,8 @@ from spacemap.services.catchment import DECAYS, CatchmentResult, calibrate_huff
 from spacemap.services.disclosure import apply_disclosure
 from spacemap.services.inputs import Area, load_area, load_segments, load_sites
 from spacemap.services.records import ResolvedRecords, postcode_oas, resolve_records
-from spacemap.services.segments import check_segments, segment_values, tiers
+from spacemap.segment.codes import tier_numbers
+from spacemap.services.segments import check_segments, segment_values
 from spacemap.services.site_totals import SiteTotals, match_site_totals, offers
 from spacemap.services.tables import UseTables, use_tables
 
@@ -105,6 +106,7 @@ class ServicesRun:
     catchments: list[Catchment]
     sources: dict[str, str]
     counts_by_service: dict[str, int]      # sites per service type
+    boundaries: gpd.GeoDataFrame           # the OAs served (EPSG:27700), for the maps
     inputs: list[Path] = field(default_factory=list)
 
 
@@ -166,7 +168,7 @@ def build_service_use(records: str | Path | None = None, site_totals: str | Path
     by_service = {s: int(offers(site_table, s).sum()) for s in sorted(supplies)}
     return ServicesRun(settings, tables, access, supplies, layers,
                        segment_values(segment_table) if segment_table is not None else None,
-                       resolved, catchments, sources, by_service, _unique(inputs))
+                       resolved, catchments, sources, by_service, area.boundaries, _unique(inputs))
 
 
 def _access(settings: ServiceSettings) -> AccessSettings:
@@ -272,7 +274,7 @@ def _surfaces(area: Area, sites: gpd.GeoDataFrame, segments: pd.DataFrame | None
                           grids.NODATA_FLOAT) for s in service_types(sites)]
     if segments is not None:
         values = segment_values(segments)
-        for tier in tiers(segments):
+        for tier in tier_numbers(segments):
             value = values[values["tier"] == tier].set_index("segment_code")["value"]
             per_oa = segments.set_index("oa_code")[f"tier{tier}_code"].map(value)
             codes = per_oa.reindex(area.oa_codes).fillna(0).to_numpy(dtype="int32")
