@@ -6,15 +6,13 @@ import logging
 from pathlib import Path
 
 import click
-import geopandas as gpd
-import pandas as pd
-import pyogrio
 
 from spacemap.cli.map import check_folders_given, map_inputs, simplify_option
 from spacemap.cli.options import input_path, output_option, overwrite_option, seed_option
-from spacemap.errors import CRSError, InputError
+from spacemap.io.boundaries import read_polygons
 from spacemap.io.manifest import build_manifest
-from spacemap.io.output import staged_output, write_json, write_text
+from spacemap.io.output import staged_output, write_json, write_pages
+from spacemap.io.tables import read_postcode_wards
 from spacemap.maps.layers import build_area
 from spacemap.maps.locality import locality_packs, localities_from_polygons, wards_from_postcodes
 
@@ -54,7 +52,7 @@ def locality(output: Path, overwrite: bool, seed: int, localities, name_column, 
         inputs, files = default_map_inputs(seed)
         inputs.area_name = area_name or inputs.area_name
     if localities is not None:
-        polygons = _read_localities(Path(localities))
+        polygons = read_polygons(Path(localities), "localities")
         assigned = localities_from_polygons(inputs.boundaries, polygons, name_column)
         files.append(Path(localities))
         source = f"polygons {localities} ({name_column})"
@@ -62,7 +60,7 @@ def locality(output: Path, overwrite: bool, seed: int, localities, name_column, 
         from spacemap.io.embedded import assets_dir
 
         lookup = assets_dir() / "trafford_postcodes.csv"
-        postcodes = pd.read_csv(lookup, usecols=["ward_name", "lon", "lat"])
+        postcodes = read_postcode_wards(lookup)
         assigned = wards_from_postcodes(inputs.boundaries, postcodes)
         files.append(lookup)
         source = "wards of the embedded postcode lookup (majority of each OA's postcodes)"
@@ -73,19 +71,7 @@ def locality(output: Path, overwrite: bool, seed: int, localities, name_column, 
                                            "colocate": colocate, "boundaries": boundaries, "simplify_m": simplify_m},
                               files, seed=seed, extra={"localities": source, "pages": len(pages) - 1})
     with staged_output(output, overwrite) as staging:
-        for name, html in pages.items():
-            write_text(staging / name, html)
+        write_pages(staging, pages)
         write_json(staging / "manifest.json", manifest)
     log.info("Wrote %d locality packs to %s", len(pages) - 1, output)
 
-
-def _read_localities(path: Path) -> gpd.GeoDataFrame:
-    if not path.is_file():
-        raise InputError(f"localities file {path} does not exist; check the path")
-    try:
-        frame = gpd.read_file(path, engine="pyogrio")
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as error:
-        raise InputError(f"{path} is not a readable polygons file; use GeoJSON, GeoPackage or Shapefile") from error
-    if frame.crs is None:
-        raise CRSError(f"{path} has no coordinate reference system; save it with one (e.g. EPSG:27700)")
-    return frame

@@ -38,20 +38,29 @@ def read_boundaries(path: Path, crs: str | None = None, code_column: str | None 
     return frame.sort_values("oa_code", kind="stable").reset_index(drop=True)
 
 
-def _read_vector(path: Path) -> gpd.GeoDataFrame:
+def read_polygons(path: Path, what: str = "polygons") -> gpd.GeoDataFrame:
+    """Any polygons file (e.g. a user's localities) with every column, in its own declared CRS."""
+    frame = _read_vector(path, what)
+    if frame.crs is None:
+        raise CRSError(f"{path} has no coordinate reference system; save it with one (e.g. EPSG:27700)")
+    check_coordinates_match_crs(frame, path)
+    return frame
+
+
+def _read_vector(path: Path, what: str = "boundaries") -> gpd.GeoDataFrame:
     if not path.exists():
-        raise InputError(f"boundaries file {path} does not exist; check the path")
+        raise InputError(f"{what} file {path} does not exist; check the path")
     if path.is_file() and path.stat().st_size == 0:
-        raise InputError(f"boundaries file {path} is empty")
+        raise InputError(f"{what} file {path} is empty")
     try:
         frame = gpd.read_file(path, engine="pyogrio")
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as error:
         raise InputError(
-            f"{path} is not a readable boundaries file ({' '.join(str(error).split())}); "
+            f"{path} is not a readable {what} file ({' '.join(str(error).split())}); "
             "use GeoJSON, GeoPackage or Shapefile"
         ) from error
     if frame.empty:
-        raise InputError(f"boundaries file {path} has no features")
+        raise InputError(f"{what} file {path} has no features")
     return frame
 
 

@@ -77,3 +77,19 @@ def read_segments_lookup(path: str | Path) -> pd.DataFrame:
         row = int(repeated.to_numpy().argmax())
         raise SchemaError(f"{where(path, row + 2, 'oa_code')}: OA {frame['oa_code'].iloc[row]} appears twice")
     return frame
+
+
+def read_postcode_wards(path: str | Path) -> pd.DataFrame:
+    """ward_name, lon, lat of every postcode in a postcode lookup (for localities by ward)."""
+    path = Path(path)
+    try:
+        frame = pd.read_csv(path, encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such postcode lookup") from None
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise InputError(f"{path} cannot be read as a postcode lookup ({' '.join(str(error).split())})") from None
+    missing = [c for c in ("ward_name", "lon", "lat") if c not in frame.columns]
+    if missing:
+        raise SchemaError(f"{where(path, 1)}: no '{missing[0]}' column; a postcode lookup with ward_name, lon "
+                          "and lat is needed for wards")
+    return frame[["ward_name", "lon", "lat"]]
