@@ -8,7 +8,6 @@ variables have it, else residents ÷ the polygon's area. Segments come as the
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -17,6 +16,7 @@ import pandas as pd
 import shapely
 
 from spacemap.errors import InputError
+from spacemap.segment.codes import code_order, tier_numbers
 
 DENSITY_VARIABLE = "v12"
 
@@ -95,11 +95,6 @@ def _density(boundaries: gpd.GeoDataFrame, residents: np.ndarray,
     return values, "residents ÷ OA area (census v12 missing or incomplete)"
 
 
-def tier_numbers(segments: pd.DataFrame) -> list[int]:
-    """The tier numbers of an oa_segments table, coarsest first."""
-    return sorted(int(m.group(1)) for c in segments.columns if (m := re.fullmatch(r"tier(\d+)_code", str(c))))
-
-
 def segment_tiers(segments: pd.DataFrame, oa_codes: pd.Index, source: str) -> dict[int, Tier]:
     """Every tier of the segments, with each OA's segment; an OA without one is an error."""
     numbers = tier_numbers(segments)
@@ -116,13 +111,9 @@ def segment_tiers(segments: pd.DataFrame, oa_codes: pd.Index, source: str) -> di
     for number in numbers:
         codes_col = table[f"tier{number}_code"]
         names_col = table[f"tier{number}_name"] if f"tier{number}_name" in table else codes_col
-        order = sorted(set(codes_col), key=_natural)
+        order = sorted(set(codes_col), key=code_order)
         names = names_col.groupby(codes_col.to_numpy()).first()
         labels = pd.Index(order).get_indexer(codes_col.to_numpy())
         tiers[number] = Tier(number, order, [str(names[c]) for c in order], labels.astype(np.int64))
     return tiers
 
-
-def _natural(code: str) -> tuple:
-    """Sort '2' before '10' and '1a' before '1b'."""
-    return tuple(int(part) if part.isdigit() else part for part in re.findall(r"\d+|\D+", code))

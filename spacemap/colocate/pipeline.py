@@ -30,6 +30,7 @@ from spacemap.colocate.sites import Sites, build_sites, check_estate, check_part
 from spacemap.errors import ConfigError, InputError
 from spacemap.io.colocate_files import read_catchment_table, read_estate_sites, read_segments_dir
 from spacemap.io.embedded import assets_dir, describe_path
+from spacemap.segment.codes import tier_numbers
 
 if TYPE_CHECKING:
     from spacemap.estate.pipeline import EstateRun
@@ -217,7 +218,7 @@ def profiles_from_variables(variables: pd.DataFrame, segments: pd.DataFrame) -> 
     codes = [c for c in variables.columns if c != "oa_code"]
     area_mean = variables[codes].mean()
     frames = []
-    for tier in sorted(int(c[4:-5]) for c in segments.columns if c.startswith("tier") and c.endswith("_code")):
+    for tier in tier_numbers(segments):
         means = joined.groupby(f"tier{tier}_code")[codes].mean()
         scores = (means / area_mean.replace(0, np.nan) * 100).round(1)
         names = joined.groupby(f"tier{tier}_code")[f"tier{tier}_name"].first() if f"tier{tier}_name" in joined \

@@ -7,7 +7,6 @@ breaks), never repeated per feature; per-feature data is just the value.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -20,6 +19,7 @@ from spacemap.maps.geometry import (
     to_display,
 )
 from spacemap.maps.text import is_missing
+from spacemap.segment.codes import code_order
 
 SEQUENTIAL = ["#ffffcc", "#c2e699", "#78c679", "#31a354", "#006837"]
 SEQUENTIAL_BLUE = ["#f1eef6", "#bdc9e1", "#74a9cf", "#2b8cbe", "#045a8d"]
@@ -168,12 +168,7 @@ def nearest_oa(area: Area, points: gpd.GeoDataFrame) -> list[int]:
     return joined["position"].astype(int).tolist()
 
 
-def natural_key(text: str) -> tuple:
-    """Sort '2' before '10' and '1a' before '1b' (segment codes)."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.findall(r"\d+|\D+", text))
-
-
 def palette(values, colours: list[str] = CATEGORICAL) -> dict:
     """A fixed colour per distinct value, in sorted order (the same value always gets the same colour)."""
-    distinct = sorted({str(v) for v in values if not is_missing(v)}, key=natural_key)
+    distinct = sorted({str(v) for v in values if not is_missing(v)}, key=code_order)
     return {value: colours[i % len(colours)] for i, value in enumerate(distinct)}

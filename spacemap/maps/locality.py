@@ -18,10 +18,11 @@ import pandas as pd
 from spacemap.errors import InputError
 from spacemap.maps.atlas import MapInputs
 from spacemap.maps.estate import estimated
-from spacemap.maps.layers import Area, natural_key, nearest_oa
+from spacemap.maps.layers import Area, nearest_oa
 from spacemap.maps.page import plain_page
 from spacemap.maps.segments import segment_colours
 from spacemap.maps.text import esc, is_missing, number
+from spacemap.segment.codes import code_order
 
 SVG_WIDTH = 640
 
@@ -169,7 +170,7 @@ def segment_mix_svg(prepared: _Prepared, codes: list[str]) -> str:
     """Horizontal bars: the share of the locality's OAs in each tier-1 segment, against the whole area."""
     here = prepared.tier1.reindex(codes).value_counts(normalize=True)
     rows, height = [], 26
-    for i, code in enumerate(sorted(prepared.colours, key=natural_key)):
+    for i, code in enumerate(sorted(prepared.colours, key=code_order)):
         y = 10 + i * height * 2
         share, area_share = float(here.get(code, 0)), float(prepared.whole.get(code, 0))
         label = f"{code} {prepared.names[code]}"

@@ -7,16 +7,12 @@ import re
 import pandas as pd
 
 from spacemap.maps import legend
-from spacemap.maps.layers import CATEGORICAL, Area, categorical_layer, natural_key, palette
+from spacemap.maps.layers import CATEGORICAL, Area, categorical_layer, palette
 from spacemap.maps.page import Page
 from spacemap.maps.text import esc, is_missing, number
+from spacemap.segment.codes import code_order, tier_numbers
 
 TOP_SCORES = 6
-
-
-def tier_numbers(oa_segments: pd.DataFrame) -> list[int]:
-    """The tiers present in an oa_segments table (columns tier1_code, tier2_code, …)."""
-    return sorted(int(m.group(1)) for c in oa_segments.columns if (m := re.fullmatch(r"tier(\d+)_code", c)))
 
 
 def segment_colours(oa_segments: pd.DataFrame) -> dict[int, dict[str, str]]:
@@ -47,7 +43,7 @@ def segments_page(area: Area, oa_segments: pd.DataFrame, profiles: pd.DataFrame 
         counts = frame[f"tier{tier}_code"].value_counts()
         names = frame.drop_duplicates(f"tier{tier}_code").set_index(f"tier{tier}_code")[f"tier{tier}_name"]
         rows = [legend.item(colours[tier][code], f"{code} {names[code]}", int(counts[code]))
-                for code in sorted(colours[tier], key=natural_key)]
+                for code in sorted(colours[tier], key=code_order)]
         sections.append(legend.section(position, f"Tier {tier} segments (OAs)", rows))
     intro = (f"{len(frame):,} Output Areas in {len(tiers)} tiers of segments. Hover for the segment, "
              "click for its highest index scores (100 = the area average).")

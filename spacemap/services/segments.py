@@ -7,24 +7,19 @@ The segments table has ``oa_code`` then ``tier1_code, tier1_name, tier2_code, â€
 from __future__ import annotations
 
 import logging
-import re
 
 import numpy as np
 import pandas as pd
 
 from spacemap.errors import InputError
+from spacemap.segment.codes import tier_numbers
 
 log = logging.getLogger(__name__)
 
 
-def tiers(segments: pd.DataFrame) -> list[int]:
-    """The tier numbers of a segments table, coarsest first."""
-    return sorted(int(m.group(1)) for c in segments.columns if (m := re.fullmatch(r"tier(\d+)_code", c)))
-
-
 def check_segments(segments: pd.DataFrame, oa_codes: pd.Index, source: str) -> pd.DataFrame:
     """Keep the area's OAs; warn about OAs without a segment (they drop out of segment tables)."""
-    if not tiers(segments):
+    if not tier_numbers(segments):
         raise InputError(f"{source}: the segments table has no tier1_code column")
     segments = segments.astype({c: str for c in segments.columns})
     inside = segments["oa_code"].isin(oa_codes)
@@ -41,7 +36,7 @@ def check_segments(segments: pd.DataFrame, oa_codes: pd.Index, source: str) -> p
 
 def nested(segments: pd.DataFrame, tier: int) -> bool:
     """Whether every segment of ``tier`` lies inside one segment of the tier above."""
-    if tier - 1 not in tiers(segments):
+    if tier - 1 not in tier_numbers(segments):
         return False
     return bool((segments.groupby(f"tier{tier}_code")[f"tier{tier - 1}_code"].nunique() == 1).all())
 
@@ -50,7 +45,7 @@ def segment_counts(oa_table: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFra
     """Counts and residents per tier, segment, service and record type (with the parent segment)."""
     frames = []
     joined = oa_table.merge(segments, on="oa_code", how="inner")
-    for tier in tiers(segments):
+    for tier in tier_numbers(segments):
         code, name = f"tier{tier}_code", f"tier{tier}_name"
         keys = [code, name, "service", "record_type"]
         summed = joined.groupby(keys, sort=True)[["count", "population"]].sum().reset_index()
@@ -70,7 +65,7 @@ def segment_counts(oa_table: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFra
 def segment_values(segments: pd.DataFrame) -> pd.DataFrame:
     """Integer raster values for the segments of each tier: tier, value, segment_code, segment_name."""
     frames = []
-    for tier in tiers(segments):
+    for tier in tier_numbers(segments):
         table = (segments[[f"tier{tier}_code", f"tier{tier}_name"]].drop_duplicates(f"tier{tier}_code")
                  .sort_values(f"tier{tier}_code", kind="stable").reset_index(drop=True))
         frames.append(pd.DataFrame({"tier": tier, "value": np.arange(1, len(table) + 1),

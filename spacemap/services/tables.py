@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from spacemap.services.disclosure import apply_disclosure, primary_suppression, withhold_all
-from spacemap.services.segments import segment_counts, tiers
+from spacemap.segment.codes import tier_numbers
+from spacemap.services.segments import segment_counts
 from spacemap.services.takeup import KEYS, MEASURES, area_rates, full_grid, take_up
 
 OA_COLUMNS = ["oa_code", *KEYS, "modelled", "population", "count", "suppressed", "suppression", "rate_per_1000",
@@ -48,7 +49,7 @@ def use_tables(counts: pd.DataFrame, population: pd.Series, segments: pd.DataFra
     groupings: list[list[str]] = [KEYS]
     labelled = oa
     if segments is not None:
-        codes = [f"tier{t}_code" for t in tiers(segments)]
+        codes = [f"tier{t}_code" for t in tier_numbers(segments)]
         labelled = oa.merge(segments[["oa_code", *codes]], on="oa_code", how="left")
         groupings += [[*KEYS, code] for code in codes]
     small = rates.loc[primary_suppression(rates["count"].to_numpy()), KEYS]
