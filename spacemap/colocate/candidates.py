@@ -46,6 +46,7 @@ class Context:
     users: object             # sparse site × OA residents
     uses: object              # UsersBySite
     mix: np.ndarray           # (n_sites, k) segment shares at the overlap tier
+    residents: np.ndarray     # per site: residents using it (any of its services)
 
     @classmethod
     def build(cls, area: Area, sites: Sites, catchments: Catchments, config: ColocateConfig,
@@ -53,7 +54,8 @@ class Context:
         users = site_users(catchments, area.residents, len(sites))
         tier = area.tier(config.overlap_tier or area.finest)
         return cls(area, sites, catchments, config, site_settings(area, sites, config), priority, users,
-                   uses_by_site(catchments, len(sites)), segment_mix(users, tier.labels, len(tier.codes)))
+                   uses_by_site(catchments, len(sites)), segment_mix(users, tier.labels, len(tier.codes)),
+                   np.asarray(users.sum(axis=1)).ravel())
 
 
 @dataclass
@@ -104,8 +106,7 @@ def find_candidates(context: Context) -> CandidateRun:
     sites, config = context.sites, context.config
     pairs, _ = neighbour_pairs(sites.xy, context.settings.cutoff_m, sites.eligible)
     shareable = pairs[can_share(sites, pairs)] if len(pairs) else pairs
-    residents = np.asarray(context.users.sum(axis=1)).ravel()
-    edges = orient(shareable, host_order(sites, residents), sites.anchor) if len(shareable) else shareable
+    edges = orient(shareable, host_order(sites, context.residents), sites.anchor) if len(shareable) else shareable
     log.info("Candidates: %d site pairs within the cut-off, %d of them could share", len(pairs), len(shareable))
     paired = evaluate(context, Moves(np.arange(len(edges)), edges[:, 1], edges[:, 0])) if len(edges) else None
     host_of = group_stars(edges, paired.table["score"].to_numpy(), len(sites), config.max_sites) if len(edges) \
@@ -166,7 +167,7 @@ def candidate_table(context: Context, scored: Scored | None) -> gpd.GeoDataFrame
     segments = pd.DataFrame(np.round(scored.access.by_segment, 1),
                             columns=[f"access_change_m_{code}" for code in tier.codes])
     flag = scored.access.worst_priority_m > context.config.flag_increase_m
-    residents = np.asarray(context.users.sum(axis=1)).ravel()
+    residents = context.residents
     no_users = np.bincount(moves.group, residents[moves.member] == 0, minlength=len(moves.host)) > 0
     no_users |= residents[moves.host] == 0
     table["reasons"] = candidate_reasons(head, table, scored.access, tier, context.priority, flag, no_users,

@@ -8,13 +8,14 @@ import pandas as pd
 
 from spacemap.colocate.config import WEIGHT_NAMES, config_toml
 from spacemap.colocate.graph import RURAL, URBAN
-from spacemap.colocate.roles import role_counts
 from spacemap.colocate.pipeline import ColocationRun, catchment_words
+from spacemap.colocate.roles import role_counts
 from spacemap.colocate.scenario import ScenarioResult, describe_moves
 
 COMPONENT_WORDS = {
     "distance": ("distance_m", "furthest member from the host (m)", "1 − distance_m / cutoff_m"),
-    "segment_overlap": ("segment_overlap", "Σ_k min of the two sites' users' segment shares (the overlap tier, finest by default)",
+    "segment_overlap": ("segment_overlap",
+                        "Σ_k min of the two sites' users' segment shares (the overlap tier, finest by default)",
                         "the value"),
     "user_affinity": ("user_affinity", "Σ_i min of the two sites' users' OA shares: the same people", "the value"),
     "capacity_fit": ("capacity_fit", "host's spare floor area ÷ floor area the members occupy", "min(1, value)"),

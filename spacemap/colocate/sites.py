@@ -106,8 +106,7 @@ def check_owners(partners: tuple[str, ...], owners: np.ndarray, source: str, set
 
 
 def build_sites(estate: gpd.GeoDataFrame, config: ColocateConfig, source: str = "the estate") -> Sites:
-    """The service sites of an estate, as arrays for the numeric core."""
-    check_estate(estate, source)
+    """The service sites of an estate (checked by :func:`check_estate`), as arrays for the numeric core."""
     frame = estate.to_crs("EPSG:27700") if estate.crs is not None and estate.crs != "EPSG:27700" else estate
     frame = frame.assign(site_id=frame["site_id"].astype(str)).sort_values("site_id", kind="stable")
     lists = split_services(frame["services"])
