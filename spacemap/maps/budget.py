@@ -8,6 +8,7 @@ an overview page: each part drawn as one dissolved outline linking to its page.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import numpy as np
 import shapely
@@ -62,12 +63,12 @@ def subset(page: Page, area: Area, index: np.ndarray, overview: str) -> Page:
     keep[index] = True
     new_position = np.full(len(area.codes), -1)
     new_position[index] = np.arange(len(index))
-    part = page.copy()
-    part.shapes = {"oa": {"codes": [area.codes[i] for i in index], "geoms": [area.geoms[i] for i in index]}}
-    part.bounds = bounds_latlng(area.frame.iloc[index]) if len(index) else page.bounds
-    part.links = [(overview, "Overview of all parts"), *page.links]
-    part.layers = [_subset_layer(layer, keep, new_position) for layer in page.layers]
-    return part
+    return replace(
+        page,
+        shapes={"oa": {"codes": [area.codes[i] for i in index], "geoms": [area.geoms[i] for i in index]}},
+        bounds=bounds_latlng(area.frame.iloc[index]) if len(index) else page.bounds,
+        links=[(overview, "Overview of all parts"), *page.links],
+        layers=[_subset_layer(layer, keep, new_position) for layer in page.layers])
 
 
 def _subset_layer(layer: dict, keep: np.ndarray, new_position: np.ndarray) -> dict:

@@ -13,7 +13,6 @@ Element ids are numbered, not random, so the same page always renders to the sam
 from __future__ import annotations
 
 import base64
-import copy
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -48,9 +47,6 @@ class Page:
     intro_html: str = ""
     links: list = field(default_factory=list)
     tiles: bool = True
-
-    def copy(self) -> Page:
-        return copy.deepcopy(self)
 
 
 @cache
