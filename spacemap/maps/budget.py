@@ -90,7 +90,7 @@ def _subset_layer(layer: dict, keep: np.ndarray, new_position: np.ndarray) -> di
 def _overview(page: Page, area: Area, parts: list[np.ndarray], stem: str) -> Page:
     """One dissolved outline per part, each linking to its page."""
     geoms, codes, popups = [], [], {}
-    projected = area.frame.to_crs("EPSG:27700").geometry.values
+    projected = area.projected.geometry.values
     for number, index in enumerate(parts, start=1):
         outline = shapely.coverage_union_all(projected[index]).simplify(100)
         shape = area.frame.iloc[:1].set_geometry([outline], crs="EPSG:27700").to_crs("EPSG:4326")

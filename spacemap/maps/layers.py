@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
@@ -45,6 +46,11 @@ class Area:
     @property
     def bounds(self) -> list:
         return bounds_latlng(self.frame)
+
+    @cached_property
+    def projected(self) -> gpd.GeoDataFrame:
+        """The polygons in EPSG:27700 with their position, for nearest-OA lookups (made once)."""
+        return self.frame[["geometry"]].assign(position=np.arange(len(self.codes))).to_crs("EPSG:27700")
 
     @property
     def shape(self) -> dict:
@@ -162,8 +168,7 @@ def nearest_oa(area: Area, points: gpd.GeoDataFrame) -> list[int]:
     if points.empty:
         return []
     frame = gpd.GeoDataFrame({"order": np.arange(len(points))}, geometry=points.geometry.values, crs=points.crs)
-    oas = area.frame[["geometry"]].assign(position=np.arange(len(area.codes))).to_crs("EPSG:27700")
-    joined = gpd.sjoin_nearest(frame.to_crs("EPSG:27700"), oas, how="left")
+    joined = gpd.sjoin_nearest(frame.to_crs("EPSG:27700"), area.projected, how="left")
     joined = joined.sort_values(["order", "position"]).drop_duplicates("order")
     return joined["position"].astype(int).tolist()
 
