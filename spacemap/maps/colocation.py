@@ -8,7 +8,7 @@ import shapely
 
 from spacemap.maps import legend
 from spacemap.maps.layers import Area, build_area, context_layer, line_layer, nearest_oa, point_layer
-from spacemap.maps.geometry import to_display
+from spacemap.maps.geometry import check_crs
 from spacemap.maps.page import Page, render
 from spacemap.maps.text import esc, is_missing, number, table
 
@@ -95,8 +95,9 @@ def _link_anchor(area: Area, links: gpd.GeoDataFrame) -> list[int]:
 
 def _hull_area(candidates: gpd.GeoDataFrame, links: gpd.GeoDataFrame) -> Area:
     """Without OA boundaries: one invisible placeholder shape around the candidates (for bounds only)."""
-    points = pd.concat([to_display(candidates, "candidates").geometry.to_crs("EPSG:27700"),
-                        to_display(links, "links").geometry.to_crs("EPSG:27700")])
+    check_crs(candidates, "candidates")
+    check_crs(links, "links")
+    points = pd.concat([candidates.geometry.to_crs("EPSG:27700"), links.geometry.to_crs("EPSG:27700")])
     hull = shapely.buffer(shapely.union_all(points.values).envelope, 500)
     if hull.is_empty:  # no candidates at all: show Great Britain
         hull = shapely.box(0, 0, 700000, 1250000)
