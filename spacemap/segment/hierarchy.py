@@ -25,7 +25,7 @@ import functools
 import logging
 import string
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -34,6 +34,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from spacemap.errors import InputError
 from spacemap.segment.kmeans import KMeansSettings, many_start_kmeans, nearest, seed_for, squared_distances, wcss
+from spacemap.segment.polish import polish
 from spacemap.segment.transform import RateTransformer
 
 log = logging.getLogger(__name__)
@@ -98,14 +99,17 @@ class SegmentModel(BaseEstimator):
                 f"{len(Z)} Output Areas ({distinct} distinct) cannot make {tiers[-1]} segments; "
                 "ask for fewer segments (--tiers) or give a larger area")
         settings = KMeansSettings(starts=self.starts, sample_size=self.sample_size)
-        centres = _order(many_start_kmeans(Z, tiers[0], seed_for(self.random_state, 1, 0), settings), Z)
+        seed = seed_for(self.random_state, 1, 0)
+        centres = many_start_kmeans(Z, tiers[0], seed, settings)
+        if len(Z) > 2 * settings.sample_size:
+            # Starts on a sample can all miss the best top tier on every OA: polish it there. Polishing
+            # every split too took the national benchmark from 47 s to 65 s without lowering tier 2 or 3.
+            centres = polish(Z, centres, seed, settings.max_iter)
+        centres = _order(centres, Z)
         self.centroids_, self.parents_ = [centres], [np.zeros(tiers[0], dtype=int)]
         labels, _ = nearest(Z, centres)
-        # The local search polishes the top tier. Polishing every split too took the national benchmark
-        # from 47 s to 65 s without lowering tier 2 or 3 (benchmarks/segment_national.py).
-        splits = replace(settings, polish=False)
         for number, total in enumerate(tiers[1:], start=2):
-            centres, parents = self._split(Z, labels, number, total, splits)
+            centres, parents = self._split(Z, labels, number, total, settings)
             self.centroids_.append(centres)
             self.parents_.append(parents)
             labels, _ = nearest(Z, centres, parents[None, :] == labels[:, None])
@@ -190,7 +194,7 @@ def check_tiers(tiers) -> tuple[int, ...]:
 
 
 # The quick search that prices one more split of a parent when a tier's total is shared out.
-ALLOCATION_SEARCH = KMeansSettings(starts=10, patience=5, sample_size=4_000, refine=0, polish=False)
+ALLOCATION_SEARCH = KMeansSettings(starts=10, patience=5, sample_size=4_000, refine=0)
 
 
 def allocate(total: int, wcss_at: Callable[[int, int], float], capacity: list[int]) -> list[int]:

@@ -4,9 +4,8 @@ The OAC ran k-means from thousands of random starts and kept the best. Here each
 start is a k-means++ seeding (which reaches low WCSS in far fewer starts than
 random seeding); on large inputs the starts run on a random sample and only the
 best few solutions are refined on all the rows, so the cost of a start does not
-grow with the number of Output Areas. The best solution is then polished by a local
-search (pair re-split, merge and split: ``polish.py``) that escapes local minima many
-more starts would rarely leave. ``benchmarks/segment_national.py``
+grow with the number of Output Areas (the top tier is then polished by the local search
+of ``polish.py``). ``benchmarks/segment_national.py``
 compares the result with scikit-learn's ``KMeans(init="random", n_init=1000)``.
 
 Labels are always given by :func:`nearest`, a row-by-row exact computation, so
@@ -20,7 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.cluster import KMeans
 
-from spacemap.segment.polish import polish
 
 _CHUNK = 1024
 
@@ -34,7 +32,6 @@ class KMeansSettings:
     sample_size: int = 8_000    # above twice this many rows, starts run on a sample of this size
     refine: int = 5             # best sample solutions refined on all rows (0: the sample's best as it is)
     max_iter: int = 300
-    polish: bool = True         # on a sample: then local search for moves Lloyd cannot make (polish.py)
 
 
 def seed_for(seed: int, *path: int) -> int:
@@ -66,8 +63,7 @@ def many_start_kmeans(X: np.ndarray, k: int, seed: int, settings: KMeansSettings
                            random_state=seed_for(seed, start)).fit(X)
             if model.inertia_ < best_wcss:
                 best_wcss, best = model.inertia_, model.cluster_centers_
-    # Starts on a sample can all miss the best solution on every row: polish it there.
-    return polish(X, best, seed, settings.max_iter) if settings.polish and sampled else best
+    return best
 
 
 def _starts(X: np.ndarray, k: int, seed: int, settings: KMeansSettings, tol: float) -> list:

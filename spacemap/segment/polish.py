@@ -20,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.cluster import KMeans
 
+from spacemap.segment.kmeans import squared_distances
+
 SPLIT_SAMPLE = 8_000     # 2-means starts run on at most this many rows, then refine on all
 NEIGHBOURS = 2           # pair re-split: each segment with its nearest neighbours
 MERGE_SPLIT_TRIES = 6    # merge and split: best-priced moves tried on all rows
@@ -36,12 +38,6 @@ def polish(X: np.ndarray, centres: np.ndarray, seed: int, max_iter: int = 300) -
         if found is None:
             return centres
         centres = found
-
-
-def _distances(X: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    from spacemap.segment.kmeans import squared_distances
-
-    return squared_distances(X, centres)
 
 
 def _lloyd(X: np.ndarray, init: np.ndarray, seed: int, max_iter: int) -> KMeans:
@@ -63,7 +59,7 @@ def split_in_two(rows: np.ndarray, seed: int) -> KMeans:
 def _pair_resplit(X: np.ndarray, centres: np.ndarray, seed: int, max_iter: int) -> np.ndarray:
     """Pool two neighbouring segments and split them afresh, while that lowers the WCSS."""
     while True:
-        d2 = _distances(X, centres)
+        d2 = squared_distances(X, centres)
         labels = d2.argmin(axis=1)
         own = d2[np.arange(len(X)), labels]
         total = own.sum()
@@ -91,7 +87,7 @@ def _pair_resplit(X: np.ndarray, centres: np.ndarray, seed: int, max_iter: int) 
 def _merge_split(X: np.ndarray, centres: np.ndarray, seed: int, max_iter: int) -> np.ndarray | None:
     """Remove one centroid and split another segment, if that lowers the WCSS (None when nothing does)."""
     k = len(centres)
-    d2 = _distances(X, centres)
+    d2 = squared_distances(X, centres)
     order = np.argsort(d2, axis=1, kind="stable")
     rows = np.arange(len(X))
     labels, own, next_best = order[:, 0], d2[rows, order[:, 0]], d2[rows, order[:, 1]]
